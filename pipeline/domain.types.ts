@@ -100,3 +100,26 @@ export interface TrackSummary {
   frames: number;
   ended: boolean;
 }
+
+export type CameraState = 'starting' | 'online' | 'reconnecting' | 'failed' | 'disabled';
+
+/** Live health of a camera as reported by its owning ingest process. */
+export interface CameraStatus {
+  cameraId: string;
+  state: CameraState;
+  /** Why the camera is not online (ffmpeg's last error line, "no frame for 10000 ms", ...). */
+  reason: string | null;
+  /** Frames per second received from the source (after sampling), over the last few seconds. */
+  inputFps: number;
+  /** Frames per second that made it through detection and tracking. */
+  analysedFps: number;
+  /** Sampled frames dropped because inference lagged (oldest first), since the owner started. */
+  droppedFrames: number;
+  framesTotal: number;
+  reconnects: number;
+  /** Epoch ms of the last frame received, or null. */
+  lastFrameAt: number | null;
+  /** host:pid of the owning ingest process. */
+  ownerId: string | null;
+  updatedAt: number;
+}
