@@ -54,6 +54,8 @@ export interface FrameDetections extends FrameRef {
   inferenceMs: number;
   /** Which worker produced it (host:pid), for diagnostics. */
   workerId: string;
+  /** Set when the frame could not be analysed (e.g. it expired from the frame store); detections are then empty. */
+  skipped?: string;
 }
 
 export type TrackState = 'tentative' | 'confirmed' | 'lost' | 'removed';

@@ -1,0 +1,230 @@
+/**
+ * The per-camera path inside the process that owns the camera: sampled frame → frame store → detect queue, then
+ * results (from any worker, in any order) → reorder by seq → tracker/lines stage → sink. Offline analysis uses the
+ * same class with in-process adapters and the 'wait' policy.
+ */
+import type { CameraConfig } from '../../pipeline/config/camera-config.schema.js';
+import type { FrameDetections, FrameRef, LineCrossing, TrackedObject, TrackSummary } from '../../pipeline/domain.types.js';
+import { ReorderBuffer } from '../../pipeline/ordering/reorder-buffer.js';
+import type { SourceFrame } from '../../pipeline/sources/frame-source.port.js';
+import type { FrameStore } from '../frames/frame-store.js';
+import type { FrameQueue } from '../queues/frame-queue.js';
+import type { DetectFramePayload } from '../queues/job-registry.js';
+import type { ResultSubscriber } from '../results/result-channel.js';
+
+export interface StageOutput {
+  tracks: TrackedObject[];
+  crossings: LineCrossing[];
+  endedTracks: TrackSummary[];
+}
+
+/** The ordered, stateful stage (CameraAnalysisStage). */
+export interface AnalysisStage {
+  process(fd: FrameDetections): StageOutput;
+  finish(): StageOutput;
+}
+
+/** Where analysed frames go, in frame order (Postgres + S3 live; memory offline). */
+export interface AnalysisSink {
+  onAnalysed(fd: FrameDetections, out: StageOutput): Promise<void>;
+  onFinish(out: StageOutput): Promise<void>;
+}
+
+export type BackpressurePolicy = 'drop-oldest' | 'wait';
+
+export interface CameraPipelineOptions {
+  camera: CameraConfig;
+  epoch: string;
+  frames: FrameStore;
+  queue: FrameQueue;
+  results: ResultSubscriber;
+  stage: AnalysisStage;
+  sink: AnalysisSink;
+  /** Live cameras drop the oldest waiting frame when inference lags; offline analysis waits instead. */
+  policy: BackpressurePolicy;
+  /** How long a frame stays in the frame store. @default 60000 */
+  frameTtlMs?: number;
+  /** A result missing for this long is given up so that one lost job cannot stall the camera. @default 20000 */
+  gapTimeoutMs?: number;
+  now?: () => number;
+  onError?: (err: unknown) => void;
+}
+
+export interface CameraPipelineStats {
+  framesIn: number;
+  dropped: number;
+  analysed: number;
+  /** Frames whose result never came (gap timeout) or came back skipped. */
+  lost: number;
+  inFlight: number;
+  analysedFps: number;
+  /** Capture → through the ordered stage, ms, over the last 1000 frames. */
+  latencyP50Ms: number | null;
+  latencyP95Ms: number | null;
+}
+
+interface InFlight {
+  payload: DetectFramePayload;
+  receivedAt: number;
+}
+
+export class CameraPipeline {
+  private seq = 0;
+  private readonly inFlight = new Map<number, InFlight>();
+  private readonly reorder: ReorderBuffer<FrameDetections>;
+  private unsubscribe: (() => void) | null = null;
+  private tick: NodeJS.Timeout | null = null;
+  private sinkChain: Promise<void> = Promise.resolve();
+  private waiters: Array<() => void> = [];
+  private readonly latencies: number[] = [];
+  private readonly analysedTimes: number[] = [];
+  private counters = { framesIn: 0, dropped: 0, analysed: 0, lost: 0 };
+  private readonly now: () => number;
+  private readonly o: Required<Pick<CameraPipelineOptions, 'frameTtlMs' | 'gapTimeoutMs'>>;
+  private stopped = false;
+
+  constructor(private readonly opts: CameraPipelineOptions) {
+    this.now = opts.now ?? Date.now;
+    this.o = { frameTtlMs: opts.frameTtlMs ?? 60_000, gapTimeoutMs: opts.gapTimeoutMs ?? 20_000 };
+    this.reorder = new ReorderBuffer<FrameDetections>({ gapTimeoutMs: this.o.gapTimeoutMs, now: this.now });
+  }
+
+  get camera(): CameraConfig {
+    return this.opts.camera;
+  }
+
+  start(): void {
+    this.unsubscribe = this.opts.results.subscribe(this.opts.camera.id, (fd) => this.onResult(fd));
+    this.tick = setInterval(() => this.advance(), 200);
+    this.tick.unref();
+  }
+
+  /** Takes one sampled frame from the capture stage. */
+  async dispatch(f: SourceFrame): Promise<void> {
+    if (this.stopped) return;
+    const cam = this.opts.camera;
+    if (this.opts.policy === 'wait') {
+      while (this.inFlight.size >= cam.maxInFlightFrames && !this.stopped) await new Promise<void>((r) => this.waiters.push(r));
+    }
+    const seq = this.seq++;
+    this.counters.framesIn++;
+    const id = { cameraId: cam.id, epoch: this.opts.epoch, seq };
+    const frameKey = await this.opts.frames.put(id, f.jpeg, this.o.frameTtlMs);
+    const frame: FrameRef = { ...id, ptsMs: f.ptsMs, capturedAt: f.receivedAt, width: f.width, height: f.height, frameKey };
+    const payload: DetectFramePayload = { frame, inputSize: cam.inputSize, minScore: cam.minScore };
+    this.inFlight.set(seq, { payload, receivedAt: f.receivedAt });
+    await this.opts.queue.add(payload);
+    if (this.opts.policy === 'drop-oldest') await this.shed();
+  }
+
+  /** Drops the oldest frames still waiting for a worker until the in-flight bound holds again. */
+  private async shed(): Promise<void> {
+    const max = this.opts.camera.maxInFlightFrames;
+    if (this.inFlight.size <= max) return;
+    for (const [seq, e] of [...this.inFlight]) {
+      if (this.inFlight.size <= max) break;
+      if (await this.opts.queue.removeWaiting(e.payload)) {
+        this.inFlight.delete(seq);
+        this.reorder.skip(seq);
+        this.counters.dropped++;
+        void this.opts.frames.delete(e.payload.frame.frameKey).catch(() => undefined);
+      }
+    }
+    this.advance();
+  }
+
+  private onResult(fd: FrameDetections): void {
+    if (fd.epoch !== this.opts.epoch) return; // a previous owner's frame
+    if (!this.inFlight.has(fd.seq)) return; // duplicate of a retried job, or already given up
+    this.reorder.push(fd.seq, fd);
+    this.advance();
+  }
+
+  /** Moves every result that is ready, in seq order, through the stage. */
+  private advance(): void {
+    const t = this.now();
+    const ready = this.reorder.drain(t);
+    // Frames given up by the reorder buffer (gap timeout) leave the in-flight set too.
+    for (const seq of this.reorder.takeGivenUp?.() ?? []) {
+      if (this.inFlight.delete(seq)) this.counters.lost++;
+    }
+    for (const fd of ready) {
+      const e = this.inFlight.get(fd.seq);
+      this.inFlight.delete(fd.seq);
+      if (fd.skipped) {
+        this.counters.lost++;
+        continue;
+      }
+      let out: StageOutput;
+      try {
+        out = this.opts.stage.process(fd);
+      } catch (err) {
+        this.report(err);
+        continue;
+      }
+      this.counters.analysed++;
+      const done = this.now();
+      this.analysedTimes.push(done);
+      if (this.analysedTimes.length > 100) this.analysedTimes.shift();
+      if (e) {
+        this.latencies.push(done - e.receivedAt);
+        if (this.latencies.length > 1000) this.latencies.shift();
+      }
+      this.sinkChain = this.sinkChain.then(() => this.opts.sink.onAnalysed(fd, out)).catch((err: unknown) => this.report(err));
+    }
+    if (this.waiters.length && this.inFlight.size < this.opts.camera.maxInFlightFrames) {
+      const w = this.waiters;
+      this.waiters = [];
+      for (const r of w) r();
+    }
+  }
+
+  /** Waits until every dispatched frame went through the stage and the sink (offline end of input). */
+  async drain(timeoutMs = 120_000): Promise<void> {
+    const deadline = this.now() + timeoutMs;
+    while (this.inFlight.size > 0 && this.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      this.advance();
+    }
+    await this.sinkChain;
+  }
+
+  /** Ends the stage (ends every track) and flushes the sink. */
+  async finish(): Promise<void> {
+    const out = this.opts.stage.finish();
+    this.sinkChain = this.sinkChain.then(() => this.opts.sink.onFinish(out)).catch((err: unknown) => this.report(err));
+    await this.sinkChain;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    if (this.tick) clearInterval(this.tick);
+    for (const r of this.waiters) r();
+    this.waiters = [];
+    await this.sinkChain;
+  }
+
+  stats(): CameraPipelineStats {
+    const sorted = [...this.latencies].sort((a, b) => a - b);
+    const q = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : null);
+    const times = this.analysedTimes;
+    const spanMs = times.length > 1 ? times[times.length - 1]! - times[0]! : 0;
+    return {
+      ...this.counters,
+      inFlight: this.inFlight.size,
+      analysedFps: spanMs > 0 ? ((times.length - 1) * 1000) / spanMs : 0,
+      latencyP50Ms: q(0.5),
+      latencyP95Ms: q(0.95),
+    };
+  }
+
+  /** All latency samples (ms), for benchmarks. */
+  latencySamples(): number[] {
+    return [...this.latencies];
+  }
+
+  private report(err: unknown): void {
+    (this.opts.onError ?? ((e) => console.error(`[camera ${this.opts.camera.id}]`, e)))(err);
+  }
+}
