@@ -1,0 +1,28 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { overlaySvg, renderSnapshot } from './snapshot.renderer.js';
+
+describe('snapshot renderer', () => {
+  const track = { trackId: 'cam:e:7', cls: 'car' as const, box: { x: 10, y: 20, w: 50, h: 30 }, score: 0.9, state: 'confirmed' as const };
+
+  it('escapes captions and labels the tracks', () => {
+    const svg = overlaySvg(320, 240, { tracks: [track], caption: 'cam <1> & "x"' });
+    expect(svg).toContain('car #7');
+    expect(svg).toContain('cam &#60;1&#62; &#38; &#34;x&#34;');
+    expect(svg).not.toContain('<1>');
+  });
+
+  it('draws the highlighted box in red on the frame', async () => {
+    const frame = await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 0, g: 0, b: 0 } } }).jpeg().toBuffer();
+    const out = await renderSnapshot(frame, 320, 240, { tracks: [track], highlightTrackId: 'cam:e:7' });
+    const { data, info } = await sharp(out).raw().toBuffer({ resolveWithObject: true });
+    expect(info.width).toBe(320);
+    // left edge of the box at x=10, mid height y=35: red-ish
+    const i = (35 * 320 + 10) * 3;
+    expect(data[i]!).toBeGreaterThan(150);
+    expect(data[i + 1]!).toBeLessThan(120);
+    // inside the box stays dark
+    const j = (35 * 320 + 35) * 3;
+    expect(data[j]!).toBeLessThan(60);
+  });
+});
