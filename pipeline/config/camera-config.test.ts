@@ -74,3 +74,12 @@ describe('camera config', () => {
     expect(() => parseCamerasConfigText('cameras: [', 'b.yaml')).toThrow(/b\.yaml/);
   });
 });
+
+describe('shipped example configuration', () => {
+  it('validates', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const file = new URL('../../config/cameras.example.yaml', import.meta.url);
+    const cams = parseCamerasConfigText(await readFile(file, 'utf8'), 'cameras.example.yaml');
+    expect(cams.length).toBeGreaterThan(0);
+  });
+});
