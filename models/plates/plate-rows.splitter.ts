@@ -1,0 +1,151 @@
+/**
+ * Splitting two-row (motorbike, square car) plates into rows, two ways:
+ * - on pixels, for the line recogniser: the horizontal projection profile of the ink has a clear valley between the rows;
+ * - on character boxes, for the character detector: the largest gap between character centres (sorted by height)
+ *   separates the rows. Robust to tilt because neighbouring characters of one tilted row stay close.
+ */
+import type { Box } from '../../pipeline/domain.types.js';
+
+export interface ProfileSplitOptions {
+  /** Above this width/height ratio a crop is taken as one row without looking (VN one-row plates are ≈ 4.3:1). @default 3.0 */
+  maxTwoRowAspect?: number;
+  /** The valley must be at most this share of the weaker row's peak ink density. @default 0.45 */
+  maxValleyRatio?: number;
+  /** Where to look for the valley, as shares of the height. @default [0.25, 0.75] */
+  valleyBand?: [number, number];
+}
+
+export type RowSplit = { rows: 1 } | { rows: 2; splitY: number };
+
+/** Otsu threshold of an 8-bit grey image. */
+export function otsuThreshold(gray: ArrayLike<number>): number {
+  const hist = new Float64Array(256);
+  for (let i = 0; i < gray.length; i++) hist[gray[i]!]!++;
+  const total = gray.length;
+  let sumAll = 0;
+  for (let t = 0; t < 256; t++) sumAll += t * hist[t]!;
+  let sumB = 0;
+  let wB = 0;
+  let best = 0;
+  let bestVar = -1;
+  for (let t = 0; t < 256; t++) {
+    wB += hist[t]!;
+    if (wB === 0) continue;
+    const wF = total - wB;
+    if (wF === 0) break;
+    sumB += t * hist[t]!;
+    const mB = sumB / wB;
+    const mF = (sumAll - sumB) / wF;
+    const v = wB * wF * (mB - mF) ** 2;
+    if (v > bestVar) {
+      bestVar = v;
+      best = t;
+    }
+  }
+  return best;
+}
+
+/**
+ * Per-row share of ink pixels. Ink is the class (after Otsu) that the image border does NOT mostly belong to, so
+ * dark-on-light and light-on-dark plates both work.
+ */
+export function inkRowProfile(gray: ArrayLike<number>, width: number, height: number): Float64Array {
+  const thr = otsuThreshold(gray);
+  let borderDark = 0;
+  let borderCount = 0;
+  for (let x = 0; x < width; x++) {
+    for (const y of [0, height - 1]) {
+      borderDark += gray[y * width + x]! <= thr ? 1 : 0;
+      borderCount++;
+    }
+  }
+  for (let y = 0; y < height; y++) {
+    for (const x of [0, width - 1]) {
+      borderDark += gray[y * width + x]! <= thr ? 1 : 0;
+      borderCount++;
+    }
+  }
+  const inkIsDark = borderDark / borderCount < 0.5;
+  // Ignore a margin at the sides, where plate frames and screws add ink to every row.
+  const x0 = Math.floor(width * 0.05);
+  const x1 = Math.ceil(width * 0.95);
+  const profile = new Float64Array(height);
+  for (let y = 0; y < height; y++) {
+    let ink = 0;
+    for (let x = x0; x < x1; x++) {
+      const dark = gray[y * width + x]! <= thr;
+      if (dark === inkIsDark) ink++;
+    }
+    profile[y] = ink / Math.max(1, x1 - x0);
+  }
+  return profile;
+}
+
+function smooth(a: Float64Array, radius: number): Float64Array {
+  if (radius <= 0) return a;
+  const out = new Float64Array(a.length);
+  for (let i = 0; i < a.length; i++) {
+    let s = 0;
+    let n = 0;
+    for (let j = Math.max(0, i - radius); j <= Math.min(a.length - 1, i + radius); j++) {
+      s += a[j]!;
+      n++;
+    }
+    out[i] = s / n;
+  }
+  return out;
+}
+
+/** Decide from the ink profile whether a plate crop has two rows, and where to cut. */
+export function splitRowsByProfile(gray: ArrayLike<number>, width: number, height: number, opts: ProfileSplitOptions = {}): RowSplit {
+  const maxAspect = opts.maxTwoRowAspect ?? 3.0;
+  const maxValley = opts.maxValleyRatio ?? 0.45;
+  const [b0, b1] = opts.valleyBand ?? [0.25, 0.75];
+  if (height < 8 || width / height > maxAspect) return { rows: 1 };
+  const profile = smooth(inkRowProfile(gray, width, height), Math.max(1, Math.round(height / 40)));
+  const lo = Math.floor(height * b0);
+  const hi = Math.ceil(height * b1);
+  let valleyY = -1;
+  let valley = Infinity;
+  for (let y = lo; y <= hi && y < height; y++) {
+    // Prefer the valley nearest the middle when several rows tie (flat gap between rows).
+    const v = profile[y]! + Math.abs(y - height / 2) * 1e-6;
+    if (v < valley) {
+      valley = v;
+      valleyY = y;
+    }
+  }
+  if (valleyY < 0) return { rows: 1 };
+  // Peaks: ignore the outer 8 % where the plate frame lines sit.
+  const edge = Math.floor(height * 0.08);
+  let top = 0;
+  for (let y = edge; y < valleyY; y++) top = Math.max(top, profile[y]!);
+  let bottom = 0;
+  for (let y = valleyY + 1; y < height - edge; y++) bottom = Math.max(bottom, profile[y]!);
+  const weaker = Math.min(top, bottom);
+  if (weaker < 0.05) return { rows: 1 };
+  return profile[valleyY]! <= maxValley * weaker ? { rows: 2, splitY: valleyY } : { rows: 1 };
+}
+
+/**
+ * Sort detected characters into one or two rows, each left to right. Two rows when the largest gap between
+ * consecutive character centres (sorted by y) exceeds `minGapRatio` × the median character height.
+ */
+export function groupIntoRows<T extends { box: Box }>(items: readonly T[], minGapRatio = 0.5): T[][] {
+  const byX = (a: T, b: T): number => a.box.x + a.box.w / 2 - (b.box.x + b.box.w / 2);
+  if (items.length < 2) return items.length ? [[...items]] : [];
+  const sorted = [...items].sort((a, b) => a.box.y + a.box.h / 2 - (b.box.y + b.box.h / 2));
+  const heights = sorted.map((i) => i.box.h).sort((a, b) => a - b);
+  const medianH = heights[Math.floor(heights.length / 2)]!;
+  let gapAt = -1;
+  let gap = 0;
+  for (let i = 1; i < sorted.length; i++) {
+    const g = sorted[i]!.box.y + sorted[i]!.box.h / 2 - (sorted[i - 1]!.box.y + sorted[i - 1]!.box.h / 2);
+    if (g > gap) {
+      gap = g;
+      gapAt = i;
+    }
+  }
+  if (gapAt < 0 || gap <= minGapRatio * medianH) return [sorted.sort(byX)];
+  return [sorted.slice(0, gapAt).sort(byX), sorted.slice(gapAt).sort(byX)];
+}
