@@ -30,6 +30,14 @@ describe('row splitting by ink profile', () => {
     expect(splitRowsByProfile(g, 120, 90).rows).toBe(2);
   });
 
+  it('ignores a solid band (vehicle body) above the plate', () => {
+    const g = synthPlate(120, 100, [[30, 50], [56, 85]]);
+    for (let y = 0; y < 14; y++) for (let x = 0; x < 120; x++) g[y * 120 + x] = 20;
+    const split = splitRowsByProfile(g, 120, 100);
+    expect(split.rows).toBe(2);
+    if (split.rows === 2) expect(split.splitY).toBeGreaterThanOrEqual(49);
+  });
+
   it('otsu separates two levels', () => {
     const t = otsuThreshold([10, 10, 10, 200, 200, 200]);
     expect(t).toBeGreaterThanOrEqual(10);

@@ -46,26 +46,19 @@ export function otsuThreshold(gray: ArrayLike<number>): number {
 }
 
 /**
- * Per-row share of ink pixels. Ink is the class (after Otsu) that the image border does NOT mostly belong to, so
- * dark-on-light and light-on-dark plates both work.
+ * Per-row share of ink pixels; dark-on-light and light-on-dark plates both work. Threshold (Otsu) and polarity come
+ * from the central area: a crop's border may be the vehicle, darker or lighter than the plate, and text covers well
+ * under half of a plate, so ink is the minority class there.
  */
 export function inkRowProfile(gray: ArrayLike<number>, width: number, height: number): Float64Array {
-  const thr = otsuThreshold(gray);
-  let borderDark = 0;
-  let borderCount = 0;
-  for (let x = 0; x < width; x++) {
-    for (const y of [0, height - 1]) {
-      borderDark += gray[y * width + x]! <= thr ? 1 : 0;
-      borderCount++;
-    }
-  }
-  for (let y = 0; y < height; y++) {
-    for (const x of [0, width - 1]) {
-      borderDark += gray[y * width + x]! <= thr ? 1 : 0;
-      borderCount++;
-    }
-  }
-  const inkIsDark = borderDark / borderCount < 0.5;
+  const cx0 = Math.floor(width * 0.15);
+  const cx1 = Math.ceil(width * 0.85);
+  const cy0 = Math.floor(height * 0.15);
+  const cy1 = Math.ceil(height * 0.85);
+  const centre: number[] = [];
+  for (let y = cy0; y < cy1; y++) for (let x = cx0; x < cx1; x++) centre.push(gray[y * width + x]!);
+  const thr = otsuThreshold(centre);
+  const inkIsDark = centre.filter((v) => v <= thr).length / Math.max(1, centre.length) < 0.5;
   // Ignore a margin at the sides, where plate frames and screws add ink to every row.
   const x0 = Math.floor(width * 0.05);
   const x1 = Math.ceil(width * 0.95);
@@ -76,10 +69,15 @@ export function inkRowProfile(gray: ArrayLike<number>, width: number, height: nu
       const dark = gray[y * width + x]! <= thr;
       if (dark === inkIsDark) ink++;
     }
-    profile[y] = ink / Math.max(1, x1 - x0);
+    const share = ink / Math.max(1, x1 - x0);
+    // A row of characters has gaps between glyphs; a nearly solid row is a frame line or the vehicle behind the plate.
+    profile[y] = share > SOLID_ROW_SHARE ? 0 : share;
   }
   return profile;
 }
+
+/** Rows with more ink than this share are solid (frame, vehicle), not text. */
+const SOLID_ROW_SHARE = 0.75;
 
 function smooth(a: Float64Array, radius: number): Float64Array {
   if (radius <= 0) return a;
@@ -104,27 +102,25 @@ export function splitRowsByProfile(gray: ArrayLike<number>, width: number, heigh
   if (height < 8 || width / height > maxAspect) return { rows: 1 };
   const profile = smooth(inkRowProfile(gray, width, height), Math.max(1, Math.round(height / 40)));
   const lo = Math.floor(height * b0);
-  const hi = Math.ceil(height * b1);
-  let valleyY = -1;
-  let valley = Infinity;
-  for (let y = lo; y <= hi && y < height; y++) {
-    // Prefer the valley nearest the middle when several rows tie (flat gap between rows).
-    const v = profile[y]! + Math.abs(y - height / 2) * 1e-6;
-    if (v < valley) {
-      valley = v;
-      valleyY = y;
+  const hi = Math.min(height - 1, Math.ceil(height * b1));
+  // Running maxima: the strongest text row above and below every candidate valley.
+  const above = new Float64Array(height);
+  const below = new Float64Array(height);
+  for (let y = 1; y < height; y++) above[y] = Math.max(above[y - 1]!, profile[y - 1]!);
+  for (let y = height - 2; y >= 0; y--) below[y] = Math.max(below[y + 1]!, profile[y + 1]!);
+  let bestY = -1;
+  let bestRatio = Infinity;
+  for (let y = lo; y <= hi; y++) {
+    const weaker = Math.min(above[y]!, below[y]!);
+    if (weaker < 0.05) continue;
+    // Prefer the valley nearest the middle when several rows tie (a flat gap between the rows).
+    const ratio = profile[y]! / weaker + Math.abs(y - height / 2) * 1e-6;
+    if (ratio < bestRatio) {
+      bestRatio = ratio;
+      bestY = y;
     }
   }
-  if (valleyY < 0) return { rows: 1 };
-  // Peaks: ignore the outer 8 % where the plate frame lines sit.
-  const edge = Math.floor(height * 0.08);
-  let top = 0;
-  for (let y = edge; y < valleyY; y++) top = Math.max(top, profile[y]!);
-  let bottom = 0;
-  for (let y = valleyY + 1; y < height - edge; y++) bottom = Math.max(bottom, profile[y]!);
-  const weaker = Math.min(top, bottom);
-  if (weaker < 0.05) return { rows: 1 };
-  return profile[valleyY]! <= maxValley * weaker ? { rows: 2, splitY: valleyY } : { rows: 1 };
+  return bestY >= 0 && bestRatio <= maxValley ? { rows: 2, splitY: bestY } : { rows: 1 };
 }
 
 /**
