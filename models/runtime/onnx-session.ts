@@ -1,0 +1,105 @@
+/**
+ * ONNX Runtime sessions for catalogue models. One session per (file, threads) per process: sessions are heavy
+ * (weights + optimised graph) and onnxruntime-node runs concurrent `run` calls on one session safely, so every
+ * caller (detector, plate reader, benchmarks) shares it.
+ */
+import * as ort from 'onnxruntime-node';
+import {
+  getModelSpec,
+  resolveModelPath,
+  type ModelId,
+  type ModelLookupOptions,
+  type ModelSpec,
+} from '../catalogue/model-catalogue.js';
+
+export interface OnnxModel {
+  id: ModelId;
+  spec: ModelSpec;
+  /** Absolute path of the verified model file. */
+  path: string;
+  session: ort.InferenceSession;
+  run(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>>;
+}
+
+export interface LoadOnnxModelOptions {
+  /** Intra-op threads of the session. Default: env `IOCV_ORT_THREADS`, else 2. */
+  threads?: number;
+  lookup?: ModelLookupOptions;
+}
+
+/** The session could not be created from a found, verified file (unsupported opset, out of memory, ...). */
+export class ModelLoadError extends Error {
+  readonly code = 'IOCV_MODEL_LOAD_FAILED';
+  constructor(
+    readonly modelId: ModelId,
+    readonly filePath: string,
+    cause: unknown,
+  ) {
+    super(`Model "${modelId}" (${filePath}) could not be loaded by onnxruntime: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = 'ModelLoadError';
+  }
+}
+
+const sessions = new Map<string, Promise<OnnxModel>>();
+
+/** Threads from the option, else env `IOCV_ORT_THREADS`, else 2; always an integer ≥ 1. */
+export function resolveThreads(threads?: number): number {
+  const fromEnv = Number(process.env.IOCV_ORT_THREADS);
+  const raw = threads ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : 2);
+  if (!Number.isFinite(raw) || raw < 1) throw new RangeError(`threads must be a number ≥ 1, got ${String(threads)}`);
+  return Math.floor(raw);
+}
+
+/** Create (or reuse) the session for catalogue model `id`. */
+export async function loadOnnxModel(id: ModelId, opts: LoadOnnxModelOptions = {}): Promise<OnnxModel> {
+  const spec = getModelSpec(id);
+  const threads = resolveThreads(opts.threads);
+  const filePath = await resolveModelPath(id, opts.lookup);
+  const key = `${filePath}\0${threads}`;
+  let pending = sessions.get(key);
+  if (!pending) {
+    pending = createModel(id, spec, filePath, threads);
+    sessions.set(key, pending);
+    // A failed load must not poison the cache: the next caller retries (e.g. after the file is replaced).
+    pending.catch(() => sessions.delete(key));
+  }
+  return pending;
+}
+
+async function createModel(id: ModelId, spec: ModelSpec, filePath: string, threads: number): Promise<OnnxModel> {
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(filePath, {
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: threads,
+      // The graphs are single chains; parallel inter-op scheduling only adds thread contention on small machines.
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+    });
+  } catch (err) {
+    throw new ModelLoadError(id, filePath, err);
+  }
+  return {
+    id,
+    spec,
+    path: filePath,
+    session,
+    run: (feeds) => session.run(feeds),
+  };
+}
+
+/** Release every cached session (tests, graceful shutdown). Sessions still in use by callers are released too. */
+export async function releaseAllOnnxModels(): Promise<void> {
+  const all = [...sessions.values()];
+  sessions.clear();
+  for (const p of all) {
+    try {
+      const m = await p;
+      await m.session.release();
+    } catch {
+      // A session that failed to load has nothing to release.
+    }
+  }
+}
+
+export { ort };
