@@ -1,0 +1,83 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FfmpegFrameSource } from '../pipeline/sources/ffmpeg-frame.source.js';
+import type { SourceFrame } from '../pipeline/sources/frame-source.port.js';
+import { RtspSimulator, probeRtsp } from '../workers/sim/rtsp-sim.js';
+import { SHARED_DATA } from './support/shared-paths.js';
+
+const CLIP_A = path.join(SHARED_DATA, 'traffic', 'intel_car-detection.mp4'); // 768x432, 12.5 fps
+const CLIP_B = path.join(SHARED_DATA, 'traffic', 'bgslibrary_video02_highway.avi'); // 320x240, 25 fps
+
+async function take(url: string, n: number, fps = 5): Promise<SourceFrame[]> {
+  const src = new FfmpegFrameSource({ url, fps, ioTimeoutMs: 10_000 });
+  const ac = new AbortController();
+  const frames: SourceFrame[] = [];
+  for await (const f of src.frames(ac.signal)) {
+    frames.push(f);
+    if (frames.length >= n) ac.abort();
+  }
+  return frames;
+}
+
+describe('RtspSimulator (GStreamer RTSP server + ffmpeg feeders, real footage)', () => {
+  let sim: RtspSimulator;
+
+  beforeAll(async () => {
+    sim = await RtspSimulator.start({
+      cameras: [
+        { name: 'intel', file: CLIP_A },
+        { name: 'highway', file: CLIP_B },
+        { name: 'scaled', file: CLIP_A, width: 384, fps: 10 },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await sim?.stop();
+  });
+
+  it('serves two mounts to concurrent TCP clients at about real time', async () => {
+    expect(sim.url('intel')).toBe(`rtsp://127.0.0.1:${sim.port}/intel`);
+    const t0 = Date.now();
+    const [a, b] = await Promise.all([take(sim.url('intel'), 25), take(sim.url('highway'), 25)]);
+    expect(a).toHaveLength(25);
+    expect(b).toHaveLength(25);
+    expect([a[0]!.width, a[0]!.height]).toEqual([768, 432]);
+    expect([b[0]!.width, b[0]!.height]).toEqual([320, 240]);
+    // The feeders replay with -re: 24 intervals at 5 fps cannot arrive much faster than 4.8 s of stream time.
+    // (Only the "too fast" side is checked: a loaded machine may be slower, never faster.)
+    for (const frames of [a, b]) {
+      const spanMs = frames.at(-1)!.receivedAt - frames[0]!.receivedAt;
+      console.log(`rtsp-sim: 24 frame intervals at 5 fps in ${spanMs} ms (stream time 4800 ms), total ${Date.now() - t0} ms`);
+      expect(spanMs).toBeGreaterThan(4800 / 1.5);
+    }
+  });
+
+  it('re-scales a camera when asked', async () => {
+    const [f] = await take(sim.url('scaled'), 1);
+    expect([f!.width, f!.height]).toEqual([384, 216]);
+  });
+
+  it('answers 404 for an unknown mount and refuses on a closed port', async () => {
+    const missing = await probeRtsp(`rtsp://127.0.0.1:${sim.port}/nope`);
+    expect(missing.ok).toBe(false);
+    expect(missing.error).toMatch(/404/);
+    expect(() => sim.url('nope')).toThrow(/unknown/);
+  });
+
+  it('restarts the server on the same port, and a feeder independently', async () => {
+    const port = sim.port;
+    await sim.stopServer();
+    const down = await probeRtsp(sim.url('intel'), { timeoutMs: 3000 });
+    expect(down.ok).toBe(false);
+    expect(down.error).toMatch(/refused/i);
+    await sim.startServer();
+    expect(sim.port).toBe(port);
+    expect((await take(sim.url('intel'), 3)).length).toBe(3);
+
+    // A feeder restart ends that camera's clients quietly; the other camera keeps serving.
+    await sim.stopFeeder('highway');
+    expect((await take(sim.url('intel'), 2)).length).toBe(2);
+    await sim.startFeeder('highway');
+    expect((await take(sim.url('highway'), 3)).length).toBe(3);
+  });
+});
