@@ -74,10 +74,11 @@ describe('VN plate format rules', () => {
 });
 
 describe('generic plate rules', () => {
-  it('keeps A–Z0–9, joins rows with / and checks the length', () => {
+  it('keeps A–Z0–9, joins rows with / and checks length and digits', () => {
     expect(parseGenericPlate([row('RK-857 AI')])).toMatchObject({ text: 'RK857AI', normalized: 'RK857AI', valid: true });
     expect(parseGenericPlate([row('AB'), row('1234')])).toMatchObject({ text: 'AB/1234', normalized: 'AB1234', rows: 2 });
     expect(parseGenericPlate([row('A1')]).valid).toBe(false);
+    expect(parseGenericPlate([row('TEXAS')]).valid).toBe(false);
   });
 
   it('geometric mean is length independent', () => {

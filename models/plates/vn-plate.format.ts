@@ -257,13 +257,17 @@ export function parseVnPlate(rows: RecognizedRow[]): FormattedPlate {
   };
 }
 
-/** Generic rules for foreign plates: A–Z/0–9 only, no position fixes; valid when 4–10 characters. */
+/**
+ * Generic rules for foreign plates: A–Z/0–9 only, no position fixes. Valid when 4–10 characters with at least one
+ * digit: nearly every plate scheme has digits, while the other text on a car (make, model, state name, dealer) has
+ * none. Vanity plates without digits are still read, with valid=false and a lower confidence.
+ */
 export function parseGenericPlate(rows: RecognizedRow[]): FormattedPlate {
   const clean = rows.map(cleanRow).filter((r) => r.chars.length > 0);
   const all = clean.flatMap((r) => r.chars);
   const charProbs = all.map((c) => c.p);
   const normalized = all.map((c) => c.ch).join('');
-  const valid = normalized.length >= 4 && normalized.length <= 10;
+  const valid = normalized.length >= 4 && normalized.length <= 10 && /\d/.test(normalized);
   const formatScore = valid ? 1 : 0.3;
   return {
     text: clean.map((r) => r.chars.map((c) => c.ch).join('')).join('/'),
