@@ -91,7 +91,7 @@ const TENSOR_LAYOUT: Omit<LetterboxOptions, 'width' | 'height'> = {
 };
 
 function isRgbImage(input: RgbImage | Buffer): input is RgbImage {
-  return !Buffer.isBuffer(input) && (input as RgbImage).data instanceof Uint8Array;
+  return !Buffer.isBuffer(input) && input.data instanceof Uint8Array;
 }
 
 export class YoloxDetector {
