@@ -8,6 +8,7 @@ import { UsageError } from './command.types.js';
 const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   // Each line: command name → its module. Keep alphabetical.
   analyze: async () => (await import('./commands/analyze.command.js')).analyzeCommand,
+  demo: async () => (await import('./commands/demo.command.js')).demoCommand,
   migrate: async () => (await import('./commands/migrate.command.js')).migrateCommand,
   plates: async () => (await import('./commands/plates.command.js')).platesCommand,
   worker: async () => (await import('./commands/worker.command.js')).workerCommand,

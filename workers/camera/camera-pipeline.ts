@@ -145,7 +145,7 @@ export class CameraPipeline {
     const t = this.now();
     const ready = this.reorder.drain(t);
     // Frames given up by the reorder buffer (gap timeout) leave the in-flight set too.
-    for (const seq of this.reorder.takeGivenUp?.() ?? []) {
+    for (const seq of this.reorder.takeGivenUp()) {
       if (this.inFlight.delete(seq)) this.counters.lost++;
     }
     for (const fd of ready) {
