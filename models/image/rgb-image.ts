@@ -43,7 +43,8 @@ function toRgb(data: Buffer, info: OutputInfo): RgbImage {
 }
 
 function pipelineFor(input: Buffer | string): Sharp {
-  // failOn 'error' rejects truncated JPEGs instead of returning grey bottoms that would look like "no objects".
+  // failOn 'error' (sharp's default is the stricter 'warning') still rejects truncated JPEGs, which would decode with
+  // grey bottoms that look like "no objects", but tolerates the harmless warnings some camera encoders trigger.
   return sharp(input, { failOn: 'error' }).rotate().flatten().removeAlpha().toColourspace('srgb');
 }
 

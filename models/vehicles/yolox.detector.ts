@@ -106,6 +106,11 @@ export class YoloxDetector {
     return new YoloxDetector(await loadOnnxModel('yolox-nano', opts));
   }
 
+  /** Wrap an already-loaded model (another session setup, or a fake in tests). */
+  static fromModel(model: OnnxModel): YoloxDetector {
+    return new YoloxDetector(model);
+  }
+
   private gridFor(width: number, height: number): Float32Array {
     const key = `${width}x${height}`;
     let g = this.grids.get(key);
