@@ -7,6 +7,7 @@ import type { CameraConfig } from '../config/camera-config.schema.js';
 import type { FrameDetections, FrameRef, LineCrossing, TrackedObject, TrackSummary } from '../domain.types.js';
 import { normalisedToPixel, type ReferencePointKind } from '../geometry/box.geometry.js';
 import { LineCrossingRule, type LineCounts } from '../counting/line-crossing.rule.js';
+import { suppressCrossClassDuplicates } from '../tracking/cross-class-duplicates.js';
 import { ByteTracker, type ByteTrackerOptions, type TrackInfo } from '../tracking/byte.tracker.js';
 
 export interface CameraAnalysisStageOptions {
@@ -14,6 +15,11 @@ export interface CameraAnalysisStageOptions {
   tracker?: ByteTrackerOptions;
   /** Point of a box that must cross a line and that paths record. @default 'bottom-center' */
   referencePoint?: ReferencePointKind;
+  /**
+   * IoU at or above which boxes of confusable classes (car/truck/bus, bicycle/motorcycle) are one object; the
+   * detector's per-class NMS leaves such pairs. Above 1 disables the suppression. @default 0.7
+   */
+  crossClassDuplicateIou?: number;
 }
 
 export interface StageOutput {
@@ -40,6 +46,7 @@ export class CameraAnalysisStage {
   private framesProcessed = 0;
   private confirmedTrackIds = 0;
   private readonly seenConfirmed = new Set<string>();
+  private readonly crossClassIou: number;
 
   constructor(
     readonly camera: CameraConfig,
@@ -47,6 +54,7 @@ export class CameraAnalysisStage {
     opts: CameraAnalysisStageOptions = {},
   ) {
     const referencePoint = opts.referencePoint ?? 'bottom-center';
+    this.crossClassIou = opts.crossClassDuplicateIou ?? 0.7;
     this.tracker = new ByteTracker({ ...opts.tracker, referencePoint, idPrefix: `${camera.id}:${epoch}` });
     // Real geometry is set on the first frame, once its size is known.
     this.rules = camera.lines.map(
@@ -65,7 +73,10 @@ export class CameraAnalysisStage {
     this.ensureGeometry(fd.width, fd.height);
     this.framesProcessed++;
     const minScore = this.camera.minScore;
-    const detections = fd.detections.filter((d) => d.score >= minScore);
+    const detections = suppressCrossClassDuplicates(
+      fd.detections.filter((d) => d.score >= minScore),
+      this.crossClassIou,
+    );
     const upd = this.tracker.update(detections, fd.ptsMs, fd.capturedAt);
     const frame: FrameRef = {
       cameraId: fd.cameraId,
