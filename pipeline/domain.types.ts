@@ -4,8 +4,12 @@
  * normalised 0..1 and converted to pixels by the stage that uses them.
  */
 
-/** The object classes the platform keeps from the COCO detector. String enum values are stored in Postgres. */
-export const OBJECT_CLASSES = ['person', 'bicycle', 'car', 'motorcycle', 'bus', 'truck'] as const;
+/**
+ * The object classes the platform keeps from the COCO detector, plus `unknown`: a moving object found by the
+ * motion detector that the object detector did not recognise (e.g. vehicles seen from straight above).
+ * String values are stored in Postgres.
+ */
+export const OBJECT_CLASSES = ['person', 'bicycle', 'car', 'motorcycle', 'bus', 'truck', 'unknown'] as const;
 export type ObjectClass = (typeof OBJECT_CLASSES)[number];
 
 export interface Point {

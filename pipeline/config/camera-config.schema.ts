@@ -45,6 +45,11 @@ const CameraTuning = {
   minScore: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
   /** Frames a track must stay on the new side before a line crossing counts (hysteresis). @default 2 */
   crossingConfirmFrames: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  /**
+   * Add moving objects that the detector misses (class `unknown`), found by a background model on a small gray
+   * frame. Helps steep overhead views, which a COCO detector barely recognises. @default true
+   */
+  motionAssist: Type.Optional(Type.Boolean()),
 };
 
 export const CameraSchema = Type.Object(
@@ -90,6 +95,7 @@ export interface CameraConfig {
   noFrameTimeoutMs: number;
   minScore: number;
   crossingConfirmFrames: number;
+  motionAssist: boolean;
   lines: CountingLineConfig[];
   zones: ZoneConfig[];
 }
@@ -101,4 +107,5 @@ export const CAMERA_DEFAULTS = {
   noFrameTimeoutMs: 10_000,
   minScore: 0.3,
   crossingConfirmFrames: 2,
+  motionAssist: true,
 } as const;

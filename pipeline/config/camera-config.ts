@@ -111,6 +111,7 @@ function applyDefaults(c: CameraConfigInput, defaults: CamerasFileInput['default
     noFrameTimeoutMs: c.noFrameTimeoutMs ?? d.noFrameTimeoutMs,
     minScore: c.minScore ?? d.minScore,
     crossingConfirmFrames: c.crossingConfirmFrames ?? d.crossingConfirmFrames,
+    motionAssist: c.motionAssist ?? d.motionAssist,
     lines: c.lines ?? [],
     zones: c.zones ?? [],
   };

@@ -7,6 +7,9 @@ import type { CameraConfig } from '../../pipeline/config/camera-config.schema.js
 import type { FrameDetections, FrameRef, LineCrossing, TrackedObject, TrackSummary } from '../../pipeline/domain.types.js';
 import { ReorderBuffer } from '../../pipeline/ordering/reorder-buffer.js';
 import type { SourceFrame } from '../../pipeline/sources/frame-source.port.js';
+import { decodeGraySmall } from '../../pipeline/motion/gray-frame.js';
+import { fuseMotion } from '../../pipeline/motion/motion-fusion.js';
+import { MotionDetector, type MotionBlob } from '../../pipeline/motion/motion.detector.js';
 import type { FrameStore } from '../frames/frame-store.js';
 import type { FrameQueue } from '../queues/frame-queue.js';
 import type { DetectFramePayload } from '../queues/job-registry.js';
@@ -66,7 +69,14 @@ export interface CameraPipelineStats {
 interface InFlight {
   payload: DetectFramePayload;
   receivedAt: number;
+  /** Moving blobs of this frame (motion assist), computed in frame order at dispatch. */
+  motion: MotionBlob[] | null;
 }
+
+/** Width of the gray frame the motion detector works on: enough for vehicles, cheap per frame. */
+const MOTION_WIDTH = 192;
+/** With motion assist the detector also returns weak boxes, which can lend their class to a moving blob. */
+const WEAK_DETECTION_SCORE = 0.05;
 
 export class CameraPipeline {
   private seq = 0;
@@ -82,8 +92,10 @@ export class CameraPipeline {
   private readonly now: () => number;
   private readonly o: Required<Pick<CameraPipelineOptions, 'frameTtlMs' | 'gapTimeoutMs'>>;
   private stopped = false;
+  private readonly motion: MotionDetector | null;
 
   constructor(private readonly opts: CameraPipelineOptions) {
+    this.motion = opts.camera.motionAssist ? new MotionDetector() : null;
     this.now = opts.now ?? Date.now;
     this.o = { frameTtlMs: opts.frameTtlMs ?? 60_000, gapTimeoutMs: opts.gapTimeoutMs ?? 20_000 };
     this.reorder = new ReorderBuffer<FrameDetections>({ gapTimeoutMs: this.o.gapTimeoutMs, now: this.now });
@@ -111,8 +123,18 @@ export class CameraPipeline {
     const id = { cameraId: cam.id, epoch: this.opts.epoch, seq };
     const frameKey = await this.opts.frames.put(id, f.jpeg, this.o.frameTtlMs);
     const frame: FrameRef = { ...id, ptsMs: f.ptsMs, capturedAt: f.receivedAt, width: f.width, height: f.height, frameKey };
-    const payload: DetectFramePayload = { frame, inputSize: cam.inputSize, minScore: cam.minScore };
-    this.inFlight.set(seq, { payload, receivedAt: f.receivedAt });
+    const minScore = this.motion ? Math.min(cam.minScore, WEAK_DETECTION_SCORE) : cam.minScore;
+    const payload: DetectFramePayload = { frame, inputSize: cam.inputSize, minScore };
+    // The background model must see frames in order: update it here, where frames arrive in order.
+    let motion: MotionBlob[] | null = null;
+    if (this.motion) {
+      try {
+        motion = this.motion.update(await decodeGraySmall(f.jpeg, MOTION_WIDTH), f.width, f.height, f.ptsMs);
+      } catch (err) {
+        this.report(err);
+      }
+    }
+    this.inFlight.set(seq, { payload, receivedAt: f.receivedAt, motion });
     await this.opts.queue.add(payload);
     if (this.opts.policy === 'drop-oldest') await this.shed();
   }
@@ -157,7 +179,8 @@ export class CameraPipeline {
       }
       let out: StageOutput;
       try {
-        out = this.opts.stage.process(fd);
+        const input = e?.motion ? { ...fd, detections: fuseMotion(fd.detections, e.motion) } : fd;
+        out = this.opts.stage.process(input);
       } catch (err) {
         this.report(err);
         continue;
