@@ -9,6 +9,7 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   // Each line: command name → its module. Keep alphabetical.
   analyze: async () => (await import('./commands/analyze.command.js')).analyzeCommand,
   demo: async () => (await import('./commands/demo.command.js')).demoCommand,
+  ingest: async () => (await import('./commands/ingest.command.js')).ingestCommand,
   migrate: async () => (await import('./commands/migrate.command.js')).migrateCommand,
   plates: async () => (await import('./commands/plates.command.js')).platesCommand,
   worker: async () => (await import('./commands/worker.command.js')).workerCommand,
