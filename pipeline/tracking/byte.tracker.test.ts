@@ -91,6 +91,24 @@ describe('ByteTracker', () => {
     expect(scenario(0)).toEqual({ ids: 8, confirmed: 0 });
   });
 
+  it('the fallback gate is bounded: a detection far beyond plausible motion starts a new track', () => {
+    const tr = new ByteTracker({ idPrefix: 'c:e' });
+    tr.update([], 0);
+    tr.update([det(100, 100)], 200);
+    // 200 ms later, 3 diagonals away (the gate at 4 diagonals/s × 0.2 s = 0.8 diagonals).
+    const out = tr.update([det(100 + 3 * Math.hypot(40, 20), 100)], 400);
+    expect(out.active.map((a) => a.trackId)).toEqual(['c:e:2']);
+    expect(out.removed.map((r) => r.trackId)).toEqual(['c:e:1']);
+  });
+
+  it('does not let the fallback pair boxes of very different sizes', () => {
+    const tr = new ByteTracker({ idPrefix: 'c:e' });
+    tr.update([], 0);
+    tr.update([det(100, 100, 0.9, 'car', 40, 20)], 500);
+    const out = tr.update([det(140, 100, 0.9, 'car', 120, 60)], 1000); // 9× the area, IoU 0.11
+    expect(out.active.map((a) => a.trackId)).toEqual(['c:e:2']);
+  });
+
   it('keeps two nearby objects apart (opposite lanes passing each other)', () => {
     const tr = new ByteTracker({ idPrefix: 'c:e' });
     const byId = new Map<string, number[]>();
