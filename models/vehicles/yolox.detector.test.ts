@@ -125,6 +125,9 @@ describe('YoloxDetector decode (fake model)', () => {
     expect(carsOnly.map((d) => d.cls)).toEqual(['car']);
     const lowThreshold = await det.detect(grey(128, 64), { inputSize: 64, minScore: 0.1 });
     expect(lowThreshold.map((d) => d.cls).sort()).toEqual(['bus', 'car', 'car', 'person', 'truck']);
+    // `unknown` comes from motion, never from YOLOX: asking for it alone yields nothing.
+    expect(await det.detect(grey(128, 64), { inputSize: 64, classes: ['unknown'] })).toEqual([]);
+    expect((await det.detect(grey(128, 64), { inputSize: 64, classes: ['unknown', 'bus'] })).map((d) => d.cls)).toEqual(['bus']);
     const capped = await det.detect(grey(128, 64), { inputSize: 64, maxDetections: 1 });
     expect(capped).toHaveLength(1);
   });

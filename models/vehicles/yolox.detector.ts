@@ -20,7 +20,7 @@ export interface YoloxDetectOptions {
   minScore?: number;
   /** IoU above which a lower-scoring box of the same class is suppressed. Default 0.45. */
   nmsIou?: number;
-  /** Classes to report. Default: all of {@link OBJECT_CLASSES}. */
+  /** Classes to report; classes YOLOX cannot produce (`unknown`) are ignored. Default: all of {@link YOLOX_CLASSES}. */
   classes?: readonly ObjectClass[];
   /** Cap on detections returned (highest scores first). Default 300. */
   maxDetections?: number;
@@ -37,8 +37,11 @@ export interface YoloxTimings {
   postprocessMs: number;
 }
 
-/** COCO class index → platform class. Everything else COCO knows (trains, boats, ...) is not reported. */
-export const YOLOX_COCO_CLASS_IDS: Readonly<Record<ObjectClass, number>> = {
+/** Platform classes the COCO detector can report (`unknown` comes from motion, never from YOLOX). */
+export type YoloxClass = Exclude<ObjectClass, 'unknown'>;
+
+/** Platform class → COCO class index. Everything else COCO knows (trains, boats, ...) is not reported. */
+export const YOLOX_COCO_CLASS_IDS: Readonly<Record<YoloxClass, number>> = {
   person: 0,
   bicycle: 1,
   car: 2,
@@ -46,6 +49,8 @@ export const YOLOX_COCO_CLASS_IDS: Readonly<Record<ObjectClass, number>> = {
   bus: 5,
   truck: 7,
 };
+
+export const YOLOX_CLASSES: readonly YoloxClass[] = OBJECT_CLASSES.filter((c): c is YoloxClass => c in YOLOX_COCO_CLASS_IDS);
 
 const STRIDES = [8, 16, 32] as const;
 const NUM_COCO = 80;
@@ -165,7 +170,7 @@ export class YoloxDetector {
     if (data.length !== anchors * ROW) {
       throw new Error(`yolox-nano: output has ${data.length} values, expected ${anchors} anchors × ${ROW} for ${lb.width}x${lb.height}`);
     }
-    const wanted = opts.classes ?? OBJECT_CLASSES;
+    const wanted = opts.classes ? opts.classes.filter((c): c is YoloxClass => c in YOLOX_COCO_CLASS_IDS) : YOLOX_CLASSES;
     const classIds = wanted.map((c) => YOLOX_COCO_CLASS_IDS[c]);
 
     const candidates: Detection[] = [];
