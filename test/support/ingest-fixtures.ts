@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { Redis } from 'ioredis';
+import { parseCamerasConfig } from '../../pipeline/config/camera-config.js';
 import type { CameraConfig } from '../../pipeline/config/camera-config.schema.js';
 import type { SourceFrame } from '../../pipeline/sources/frame-source.port.js';
 import type { CameraSink } from '../../workers/ingest/ingest-coordinator.js';
@@ -32,23 +33,11 @@ export function redisSandbox() {
   };
 }
 
+/** A camera with every default applied by the real config parser (so new config fields need no test change). */
 export function cameraConfig(id: string, url: string, over: Partial<CameraConfig> = {}): CameraConfig {
-  return {
-    id,
-    name: id,
-    url,
-    enabled: true,
-    group: null,
-    fps: 5,
-    inputSize: 416,
-    maxInFlightFrames: 8,
-    noFrameTimeoutMs: 10_000,
-    minScore: 0.3,
-    crossingConfirmFrames: 2,
-    lines: [],
-    zones: [],
-    ...over,
-  };
+  // Parse with a valid URL, then override: some tests need URLs the config would reject (that is their point).
+  const [c] = parseCamerasConfig({ cameras: [{ id, url: 'rtsp://127.0.0.1/x' }] }, 'test');
+  return { ...c!, url, ...over };
 }
 
 /** A sink that counts frames per camera (stands in for the frame dispatcher). */
@@ -72,7 +61,7 @@ export class CountingSinks {
 /** Polls `cond` until true; fails with `what` (and the last observed value) after `timeoutMs`. */
 export async function waitFor<T>(
   what: string,
-  cond: () => T | Promise<T>,
+  cond: () => T | null | undefined | false | '' | Promise<T | null | undefined | false | ''>,
   { timeoutMs = 45_000, everyMs = 100, describe }: { timeoutMs?: number; everyMs?: number; describe?: () => unknown } = {},
 ): Promise<T> {
   const end = Date.now() + timeoutMs;

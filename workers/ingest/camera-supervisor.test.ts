@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseCamerasConfig } from '../../pipeline/config/camera-config.js';
 import type { CameraConfig } from '../../pipeline/config/camera-config.schema.js';
 import type { CameraStatus } from '../../pipeline/domain.types.js';
 import { FrameSourceError, type FrameSource, type SourceFrame } from '../../pipeline/sources/frame-source.port.js';
@@ -96,22 +97,10 @@ class ScriptedSource {
   };
 }
 
-const camera = (over: Partial<CameraConfig> = {}): CameraConfig => ({
-  id: 'cam1',
-  name: 'cam1',
-  url: 'rtsp://127.0.0.1:8554/cam1',
-  enabled: true,
-  group: null,
-  fps: 5,
-  inputSize: 416,
-  maxInFlightFrames: 8,
-  noFrameTimeoutMs: 10_000,
-  minScore: 0.3,
-  crossingConfirmFrames: 2,
-  lines: [],
-  zones: [],
-  ...over,
-});
+const camera = (over: Partial<CameraConfig> = {}): CameraConfig => {
+  const [c] = parseCamerasConfig({ cameras: [{ id: 'cam1', url: 'rtsp://127.0.0.1:8554/cam1' }] }, 'test');
+  return { ...c!, ...over };
+};
 
 function setup(script: Step[], over: Partial<CameraConfig> = {}, opts: { healthyResetMs?: number } = {}) {
   const clock = new ManualClock();
