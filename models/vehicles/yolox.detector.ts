@@ -100,7 +100,7 @@ function isRgbImage(input: RgbImage | Buffer): input is RgbImage {
 }
 
 export class YoloxDetector {
-  /** Timings of the last `detect` call, for benchmarks. */
+  /** Timings of the last `detect` call, for benchmarks (`detect` may run concurrently; then it is the last to finish). */
   lastTimings: YoloxTimings = { decodeMs: 0, preprocessMs: 0, inferMs: 0, postprocessMs: 0 };
   private readonly grids = new Map<string, Float32Array>();
 
