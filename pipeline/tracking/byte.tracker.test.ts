@@ -143,6 +143,16 @@ describe('ByteTracker', () => {
     expect(tr.trackCount).toBe(0);
   });
 
+  it('an unknown (motion-only) vote never outweighs a real class', () => {
+    const tr = new ByteTracker({ idPrefix: 'c:e' });
+    const classes: ObjectClass[] = ['unknown', 'unknown', 'unknown', 'car', 'unknown'];
+    let last: TrackerUpdate | undefined;
+    classes.forEach((c, k) => (last = tr.update([det(100 + 2 * k, 100, 0.8, c)], k * 100)));
+    expect(last!.active[0]!.cls).toBe('car');
+    const tr2 = new ByteTracker({ idPrefix: 'c:e' });
+    expect(tr2.update([det(100, 100, 0.8, 'unknown')], 0).active[0]!.cls).toBe('unknown');
+  });
+
   it('thins long paths but keeps the first and last points', () => {
     const tr = new ByteTracker({ idPrefix: 'c:e', maxPathPoints: 16 });
     for (let k = 0; k < 100; k++) tr.update([det(100 + k, 100)], k * 40);

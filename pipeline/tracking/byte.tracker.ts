@@ -140,17 +140,21 @@ class Track {
     this.votes.set(det.cls, (this.votes.get(det.cls) ?? 0) + det.score);
   }
 
-  /** Class with the largest score-weighted vote (ties: the first seen). */
+  /**
+   * Class with the largest score-weighted vote (ties: the first seen). `unknown` (a moving blob no detector box
+   * explained) carries no class information, so it only wins when nothing else was ever seen.
+   */
   get cls(): ObjectClass {
     let best: ObjectClass | undefined;
     let bestVotes = -1;
     for (const [c, v] of this.votes) {
+      if (c === 'unknown') continue;
       if (v > bestVotes) {
         best = c;
         bestVotes = v;
       }
     }
-    return best!;
+    return best ?? 'unknown';
   }
 
   get box(): Box {

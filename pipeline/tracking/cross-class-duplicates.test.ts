@@ -15,6 +15,11 @@ describe('suppressCrossClassDuplicates', () => {
     expect(out.map((x) => x.cls)).toEqual(['person', 'motorcycle', 'truck']);
   });
 
+  it('an unknown (motion) box on a classified one is the same object', () => {
+    expect(suppressCrossClassDuplicates([d('unknown', 0.5, 12, 10), d('person', 0.6)]).map((x) => x.cls)).toEqual(['person']);
+    expect(suppressCrossClassDuplicates([d('unknown', 0.5, 200, 10), d('person', 0.6)])).toHaveLength(2);
+  });
+
   it('leaves same-class overlaps to the detector NMS, and can be disabled', () => {
     expect(suppressCrossClassDuplicates([d('car', 0.9), d('car', 0.8, 12, 10)])).toHaveLength(2);
     expect(suppressCrossClassDuplicates([d('car', 0.9), d('truck', 0.8)], 1.01)).toHaveLength(2);

@@ -2,7 +2,8 @@
  * The detector runs NMS per class, so one vehicle often comes out twice: as a car AND as a truck (or a bus), with
  * nearly the same box. Fed to a tracker, the two boxes become two tracks and the vehicle is counted twice. Boxes of
  * classes that the detector confuses with each other are therefore suppressed across classes before tracking.
- * A person and the bicycle or motorcycle they ride are two real objects and are never merged.
+ * A person and the bicycle or motorcycle they ride are two real objects and are never merged. An `unknown` box (a
+ * moving blob) that sits on a classified box is the same object seen by two detectors, whatever the class.
  */
 import type { Detection, ObjectClass } from '../domain.types.js';
 import { iou } from '../geometry/box.geometry.js';
@@ -32,8 +33,9 @@ export function suppressCrossClassDuplicates(
   const kept: Detection[] = [];
   for (const d of sorted) {
     const g = groupOf(d.cls, groups);
-    const duplicate =
-      g >= 0 && kept.some((k) => k.cls !== d.cls && groupOf(k.cls, groups) === g && iou(k.box, d.box) >= iouThreshold);
+    const confusable = (k: Detection) =>
+      k.cls !== d.cls && (k.cls === 'unknown' || d.cls === 'unknown' || (g >= 0 && groupOf(k.cls, groups) === g));
+    const duplicate = kept.some((k) => confusable(k) && iou(k.box, d.box) >= iouThreshold);
     if (!duplicate) kept.push(d);
   }
   return kept;
