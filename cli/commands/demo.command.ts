@@ -60,14 +60,14 @@ export const demoCommand: CliCommand = {
       if (!redisUrl) {
         log('starting a private redis-server on 127.0.0.1:63790');
         const r = await startLocalRedis(63790, path.join(dir, 'redis'));
-        stops.push(r.stop);
+        stops.push(() => r.stop());
         redisUrl = r.url;
       }
       let dbUrl = s.raw.IOCV_DATABASE_URL;
       if (!dbUrl) {
         log('starting an embedded PostgreSQL on 127.0.0.1:54329 (data in var/demo/pg)');
         const p = await startLocalPostgres(54329, path.join(dir, 'pg'));
-        stops.push(p.stop);
+        stops.push(() => p.stop());
         dbUrl = p.url;
       }
       log(`serving ${videos.length} video(s) as looping RTSP cameras`);

@@ -70,9 +70,7 @@ export class RedisResultSubscriber implements ResultSubscriber {
       try {
         const keys = cams.map((c) => redisKey.results(c));
         const ids = cams.map((c) => this.subs.get(c)!.lastId);
-        const res = (await this.redis.xread('COUNT', 200, 'BLOCK', blockMs, 'STREAMS', ...keys, ...ids)) as
-          | Array<[string, Array<[string, string[]]>]>
-          | null;
+        const res = (await this.redis.xread('COUNT', 200, 'BLOCK', blockMs, 'STREAMS', ...keys, ...ids));
         for (const [key, entries] of res ?? []) {
           const cam = cams[keys.indexOf(key)]!;
           const sub = this.subs.get(cam);

@@ -11,7 +11,7 @@ import type { CameraConfig } from '../../pipeline/config/camera-config.schema.js
 import type { CameraStatus } from '../../pipeline/domain.types.js';
 import { FfmpegFrameSource } from '../../pipeline/sources/ffmpeg-frame.source.js';
 import { CameraAnalysisStage } from '../../pipeline/stages/camera-analysis.stage.js';
-import { parseObjectStoreSettings } from '../../storage/objects/object-store.factory.js';
+import { parseObjectStoreSettings, type ObjectStoreSettings } from '../../storage/objects/object-store.factory.js';
 import { openStorage, type Storage } from '../../storage/storage.factory.js';
 import { CameraPipeline } from '../camera/camera-pipeline.js';
 import { PersistingSink } from '../camera/persisting.sink.js';
@@ -29,6 +29,8 @@ export interface IngestRootOptions {
   signal?: AbortSignal;
   /** How often the camera list is re-read from Postgres (cameras added/changed/removed at runtime). @default 5000 */
   cameraRefreshMs?: number;
+  /** @default from the environment (IOCV_OBJECT_STORE, ...) */
+  objectStore?: ObjectStoreSettings;
   /** Lets tests observe pipelines. */
   onPipeline?: (p: CameraPipeline) => void;
 }
@@ -40,7 +42,7 @@ export async function runIngestRoot(o: IngestRootOptions): Promise<void> {
   const fileCameras = s.camerasFile ? parseCamerasConfigText(await readFile(s.camerasFile, 'utf8'), s.camerasFile) : null;
   const storage: Storage = await openStorage({
     databaseUrl: s.databaseUrl,
-    objectStore: parseObjectStoreSettings(process.env),
+    objectStore: o.objectStore ?? parseObjectStoreSettings(process.env),
     applicationName: 'ioc-vision ingest',
   });
   if (fileCameras) {

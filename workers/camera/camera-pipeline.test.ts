@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { parseCameraConfig } from '../../pipeline/config/camera-config.js';
+import type { FrameDetections } from '../../pipeline/domain.types.js';
+import type { SourceFrame } from '../../pipeline/sources/frame-source.port.js';
+import { MemoryFrameStore } from '../frames/frame-store.js';
+import type { FrameQueue } from '../queues/frame-queue.js';
+import type { DetectFramePayload } from '../queues/job-registry.js';
+import { MemoryResultChannel } from '../results/result-channel.js';
+import { CameraPipeline, type AnalysisSink, type AnalysisStage, type StageOutput } from './camera-pipeline.js';
+
+const EMPTY: StageOutput = { tracks: [], crossings: [], endedTracks: [] };
+
+/** A queue that holds jobs until the test answers them, in any order: stands in for parallel workers. */
+class ManualQueue implements FrameQueue {
+  waiting: DetectFramePayload[] = [];
+  taken: DetectFramePayload[] = [];
+  async add(p: DetectFramePayload) {
+    this.waiting.push(p);
+  }
+  async removeWaiting(p: DetectFramePayload) {
+    const i = this.waiting.indexOf(p);
+    if (i < 0) return false;
+    this.waiting.splice(i, 1);
+    return true;
+  }
+  take(n: number) {
+    const t = this.waiting.splice(0, n);
+    this.taken.push(...t);
+    return t;
+  }
+  async close() {}
+}
+
+function setup(policy: 'wait' | 'drop-oldest', maxInFlightFrames = 4) {
+  const camera = parseCameraConfig({ id: 'cam', url: 'rtsp://127.0.0.1/x', maxInFlightFrames, motionAssist: false });
+  const channel = new MemoryResultChannel();
+  const queue = new ManualQueue();
+  const seen: number[] = [];
+  const stage: AnalysisStage = {
+    process: (fd) => {
+      seen.push(fd.seq);
+      return EMPTY;
+    },
+    finish: () => EMPTY,
+  };
+  const sink: AnalysisSink = { onAnalysed: async () => undefined, onFinish: async () => undefined };
+  let t = 1000;
+  const pipeline = new CameraPipeline({
+    camera,
+    epoch: 'e1',
+    frames: new MemoryFrameStore(),
+    queue,
+    results: channel,
+    stage,
+    sink,
+    policy,
+    gapTimeoutMs: 5000,
+    now: () => t,
+  });
+  pipeline.start();
+  const answer = (p: DetectFramePayload, extra: Partial<FrameDetections> = {}) =>
+    channel.publish({ ...p.frame, detections: [], inferenceMs: 1, workerId: 'w', ...extra });
+  return { pipeline, queue, seen, answer, advance: (ms: number) => (t += ms) };
+}
+
+const frame = (i: number): SourceFrame => ({ jpeg: Buffer.from([0xff, 0xd8, 0xff, 0xd9]), width: 64, height: 48, ptsMs: i * 200, index: i, receivedAt: 1000 });
+
+describe('CameraPipeline', () => {
+  it('puts results that come back out of order into frame order', async () => {
+    const { pipeline, queue, seen, answer } = setup('drop-oldest', 10);
+    for (let i = 0; i < 5; i++) await pipeline.dispatch(frame(i));
+    const jobs = queue.take(5);
+    for (const j of [jobs[3]!, jobs[1]!, jobs[4]!, jobs[0]!, jobs[2]!]) await answer(j);
+    await pipeline.drain(1000);
+    expect(seen).toEqual([0, 1, 2, 3, 4]);
+    await pipeline.stop();
+  });
+
+  it('ignores a second result for the same frame (a retried job)', async () => {
+    const { pipeline, queue, seen, answer } = setup('drop-oldest', 10);
+    await pipeline.dispatch(frame(0));
+    await pipeline.dispatch(frame(1));
+    const [a, b] = queue.take(2);
+    await answer(a!);
+    await answer(a!);
+    await answer(b!);
+    await answer(a!);
+    await pipeline.drain(1000);
+    expect(seen).toEqual([0, 1]);
+    await pipeline.stop();
+  });
+
+  it('drops the oldest waiting frames beyond the in-flight bound and does not wait for them', async () => {
+    const { pipeline, queue, seen, answer } = setup('drop-oldest', 3);
+    await pipeline.dispatch(frame(0));
+    queue.take(1); // a worker took frame 0: it cannot be dropped
+    for (let i = 1; i < 6; i++) await pipeline.dispatch(frame(i));
+    expect(pipeline.stats().dropped).toBe(2); // frames 1 and 2
+    for (const j of [...queue.taken, ...queue.take(10)]) await answer(j);
+    await pipeline.drain(1000);
+    expect(seen).toEqual([0, 3, 4, 5]);
+    expect(pipeline.stats().inFlight).toBe(0);
+    await pipeline.stop();
+  });
+
+  it('gives a missing result up after the gap timeout', async () => {
+    const { pipeline, queue, seen, answer, advance } = setup('drop-oldest', 10);
+    for (let i = 0; i < 3; i++) await pipeline.dispatch(frame(i));
+    const jobs = queue.take(3);
+    await answer(jobs[0]!);
+    await answer(jobs[2]!); // frame 1 was lost (e.g. failed for good)
+    expect(seen).toEqual([0]);
+    advance(6000);
+    await pipeline.drain(100);
+    expect(seen).toEqual([0, 2]);
+    expect(pipeline.stats().lost).toBe(1);
+    await pipeline.stop();
+  });
+
+  it('with the wait policy, holds the source instead of dropping', async () => {
+    const { pipeline, queue, seen, answer } = setup('wait', 2);
+    await pipeline.dispatch(frame(0));
+    await pipeline.dispatch(frame(1));
+    let third = false;
+    const p = pipeline.dispatch(frame(2)).then(() => (third = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(third).toBe(false);
+    for (const j of queue.take(2)) await answer(j);
+    await p;
+    for (const j of queue.take(1)) await answer(j);
+    await pipeline.drain(1000);
+    expect(seen).toEqual([0, 1, 2]);
+    expect(pipeline.stats().dropped).toBe(0);
+    await pipeline.stop();
+  });
+});
