@@ -11,7 +11,7 @@
  * `Authorization: Bearer <access token | API key>` or `X-API-Key: <key>`; routes with `allowQueryToken: true`
  * (SSE, where EventSource cannot set headers) also accept `?access_token=`.
  *
- * Audit (onResponse): every change (non-GET), every read of a sensitive permission, every denial of an
+ * Audit (onSend, before the answer leaves): every change (non-GET), every read of a sensitive permission, every denial of an
  * authenticated caller and routes with `audit: true | '<action name>'` are appended to the hash-chained log.
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
@@ -144,14 +144,16 @@ const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app: FastifyInstanc
 
   const audit = opts.audit;
   if (audit) {
-    app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+    // onSend, not onResponse: the entry is durable before the caller sees the answer, and entries of one
+    // client's sequential requests are chained in request order.
+    app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
       const p = request.principal;
-      if (!p || request.is404) return;
+      if (!p || request.is404) return payload;
       const cfg = routeConfig(request);
       const change = !READ_METHODS.has(request.method);
       const sensitive = cfg.permission !== undefined && SENSITIVE_PERMISSIONS.has(cfg.permission);
       const denied = reply.statusCode === 403;
-      if (!change && !sensitive && !denied && !cfg.audit) return;
+      if (!change && !sensitive && !denied && !cfg.audit) return payload;
       const url = request.routeOptions.url ?? request.url.split('?')[0] ?? '';
       await audit
         .appendAudit({
@@ -169,6 +171,7 @@ const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app: FastifyInstanc
           },
         })
         .catch((err: unknown) => request.log.error({ err }, 'audit append failed'));
+      return payload;
     });
   }
 };
