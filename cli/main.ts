@@ -8,6 +8,7 @@ import { UsageError } from './command.types.js';
 const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   // Each line: command name → its module. Keep alphabetical.
   analyze: async () => (await import('./commands/analyze.command.js')).analyzeCommand,
+  api: async () => (await import('./commands/api.command.js')).apiCommand,
   demo: async () => (await import('./commands/demo.command.js')).demoCommand,
   ingest: async () => (await import('./commands/ingest.command.js')).ingestCommand,
   migrate: async () => (await import('./commands/migrate.command.js')).migrateCommand,

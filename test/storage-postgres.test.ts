@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CameraConfig } from '../pipeline/config/camera-config.schema.js';
+import { CAMERA_DEFAULTS, type CameraConfig } from '../pipeline/config/camera-config.schema.js';
 import type { CameraStatus, LineCrossing, TrackSummary } from '../pipeline/domain.types.js';
 import { createPool, ensureDatabase, loadMigrations, runMigrations, StorageError, type Pool } from '../storage/postgres/database.js';
 import { createTestDatabase, TEST_PG_ADMIN_URL, type TestDatabase } from '../storage/postgres/test-database.js';
@@ -35,12 +35,7 @@ function camera(id: string, over: Partial<CameraConfig> = {}): CameraConfig {
     url: `rtsp://127.0.0.1:8554/${id}`,
     enabled: true,
     group: null,
-    fps: 5,
-    inputSize: 416,
-    maxInFlightFrames: 8,
-    noFrameTimeoutMs: 10_000,
-    minScore: 0.3,
-    crossingConfirmFrames: 2,
+    ...CAMERA_DEFAULTS,
     lines: [{ id: 'L1', points: [[0.1, 0.5], [0.9, 0.5]] }],
     zones: [],
     ...over,

@@ -37,35 +37,23 @@ interface StatusRow {
   updated_at: Date;
 }
 
+/** Everything but the identity columns goes to `config`, so new tuning keys need no migration. */
 function configJson(c: CameraConfig): CameraRow['config'] {
-  return {
-    fps: c.fps,
-    inputSize: c.inputSize,
-    maxInFlightFrames: c.maxInFlightFrames,
-    noFrameTimeoutMs: c.noFrameTimeoutMs,
-    minScore: c.minScore,
-    crossingConfirmFrames: c.crossingConfirmFrames,
-    lines: c.lines,
-    zones: c.zones,
-  };
+  const { id: _id, name: _name, url: _url, enabled: _enabled, group: _group, ...config } = c;
+  return config;
 }
 
 function toCamera(r: CameraRow): CameraRecord {
-  const c = r.config ?? {};
   return {
+    ...CAMERA_DEFAULTS,
+    lines: [],
+    zones: [],
+    ...(r.config ?? {}),
     id: r.id,
     name: r.name,
     url: r.url,
     enabled: r.enabled,
     group: r.camera_group,
-    fps: c.fps ?? CAMERA_DEFAULTS.fps,
-    inputSize: c.inputSize ?? CAMERA_DEFAULTS.inputSize,
-    maxInFlightFrames: c.maxInFlightFrames ?? CAMERA_DEFAULTS.maxInFlightFrames,
-    noFrameTimeoutMs: c.noFrameTimeoutMs ?? CAMERA_DEFAULTS.noFrameTimeoutMs,
-    minScore: c.minScore ?? CAMERA_DEFAULTS.minScore,
-    crossingConfirmFrames: c.crossingConfirmFrames ?? CAMERA_DEFAULTS.crossingConfirmFrames,
-    lines: c.lines ?? [],
-    zones: c.zones ?? [],
     createdAt: r.created_at.getTime(),
     updatedAt: r.updated_at.getTime(),
   };

@@ -1,0 +1,59 @@
+/**
+ * The Fastify application, built from its dependencies so that tests inject real (or fake) repositories and the
+ * composition root (cli/commands/api.command.ts) injects the production ones. No I/O happens here beyond what
+ * the dependencies do.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AppDeps } from './app.types.js';
+import { installErrorHandling } from './errors.js';
+import { analyticsRoutes } from './routes/analytics.routes.js';
+import { cameraRoutes } from './routes/cameras.routes.js';
+import { healthRoutes } from './routes/health.routes.js';
+import { webRoutes } from './routes/web.routes.js';
+
+export type { AppDeps } from './app.types.js';
+
+export const API_VERSION = '0.1.0';
+const DEFAULT_WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'web');
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    bodyLimit: 1024 * 1024,
+    // Strict input: unknown query/body keys fail instead of being silently dropped (Fastify's default strips them).
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+    routerOptions: { maxParamLength: 600 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  installErrorHandling(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'ioc-vision API',
+        version: API_VERSION,
+        description:
+          'Video analytics for an Intelligent Operations Centre: cameras, live status, line-crossing counts, crossings with snapshots, tracks. ' +
+          'Errors are `{ "error": { "code", "message", "details"? } }` with stable IOCV_* codes.',
+      },
+      tags: [
+        { name: 'cameras', description: 'Cameras and their live status' },
+        { name: 'analytics', description: 'Counts, line crossings, tracks' },
+        { name: 'system', description: 'Health' },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(healthRoutes(deps));
+  await app.register(cameraRoutes(deps));
+  await app.register(analyticsRoutes(deps));
+  await app.register(webRoutes(deps.webDir ?? DEFAULT_WEB_DIR));
+  return app;
+}

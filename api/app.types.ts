@@ -1,0 +1,27 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { CameraStatus } from '../pipeline/domain.types.js';
+import type { ObjectStore } from '../storage/objects/object-store.port.js';
+import type { AnalyticsRepository } from '../storage/repositories/analytics.repository.js';
+import type { CameraRepository } from '../storage/repositories/camera.repository.js';
+
+/** What the API reads; the composition root passes the real repositories, tests may pass real or fake ones. */
+export type CameraReader = Pick<CameraRepository, 'list' | 'get' | 'getStatus' | 'listStatus'>;
+export type AnalyticsReader = Pick<AnalyticsRepository, 'counts' | 'listCrossings' | 'getCrossing' | 'listTracks' | 'getTrack' | 'ping'>;
+
+export interface AppDeps {
+  cameras: CameraReader;
+  analytics: AnalyticsReader;
+  objects: ObjectStore;
+  /** Live status from Redis, supplied by the composition root; newer than the stored one when both exist. */
+  liveStatus?: (cameraId: string) => Promise<CameraStatus | null>;
+  /**
+   * Extra checks for GET /health, by name (e.g. `redis`). The database (`analytics.ping`) and the object store
+   * (`objects.ping`, when it has one) are always checked.
+   */
+  healthChecks?: Record<string, () => Promise<void>>;
+  logger?: FastifyBaseLogger;
+  /** Directory of the static web page. @default <repo>/web */
+  webDir?: string;
+  /** Per-check timeout of /health, ms. @default 2000 */
+  healthTimeoutMs?: number;
+}

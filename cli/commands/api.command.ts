@@ -1,0 +1,74 @@
+import { parseArgs } from 'node:util';
+import { UsageError, type CliCommand } from '../command.types.js';
+
+export const apiCommand: CliCommand = {
+  name: 'api',
+  summary: 'Serve the REST API, OpenAPI docs (/docs) and the operator page (/).',
+  usage:
+    'ioc-vision api [--port N] [--host H]   (settings: IOCV_API_PORT=8080, IOCV_API_HOST=127.0.0.1, IOCV_DATABASE_URL, IOCV_REDIS_URL, ' +
+    'IOCV_OBJECT_STORE=fs|s3 with IOCV_FS_ROOT or IOCV_S3_*, IOCV_CAMERAS_FILE to load cameras at start)',
+  async run(argv) {
+    let v;
+    try {
+      v = parseArgs({ args: argv, strict: true, options: { port: { type: 'string' }, host: { type: 'string' } } }).values;
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const port = v.port !== undefined ? Number(v.port) : undefined;
+    if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError(`--port must be 0..65535, got "${v.port}"`);
+
+    const { readFile } = await import('node:fs/promises');
+    const { pino } = await import('pino');
+    const { Redis } = await import('ioredis');
+    const { loadSettings } = await import('../../workers/runtime/settings.js');
+    const { parseObjectStoreSettings } = await import('../../storage/objects/object-store.factory.js');
+    const { openStorage } = await import('../../storage/storage.factory.js');
+    const { RedisCameraStatusStore } = await import('../../workers/ingest/camera-status.store.js');
+    const { parseCamerasConfigText } = await import('../../pipeline/config/camera-config.js');
+    const { buildApp } = await import('../../api/app.js');
+
+    const s = loadSettings();
+    const objectStore = parseObjectStoreSettings(process.env);
+    const logger = pino({ level: s.logLevel, base: { role: 'api', pid: process.pid } });
+    const cameras = s.camerasFile ? parseCamerasConfigText(await readFile(s.camerasFile, 'utf8'), s.camerasFile) : null;
+
+    const storage = await openStorage({ databaseUrl: s.databaseUrl, objectStore, applicationName: 'ioc-vision api' });
+    if (cameras) {
+      const changed = await storage.cameras.upsertMany(cameras);
+      logger.info({ cameras: cameras.length, changed, file: s.camerasFile }, 'cameras loaded');
+    }
+    // Status reads must fail fast when Redis is down: the API then falls back to the stored status.
+    const redis = new Redis(s.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+    redis.on('error', (err: Error) => logger.debug({ err: err.message }, 'redis error'));
+    redis.connect().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'redis unavailable; serving stored camera status'));
+    const live = new RedisCameraStatusStore(redis);
+
+    const app = await buildApp({
+      cameras: storage.cameras,
+      analytics: storage.analytics,
+      objects: storage.objects,
+      liveStatus: (id) => live.read(id),
+      healthChecks: {
+        redis: async () => {
+          await redis.ping();
+        },
+      },
+      logger,
+    });
+    const address = await app.listen({ port: port ?? s.raw.IOCV_API_PORT ?? 8080, host: v.host ?? s.raw.IOCV_API_HOST ?? '127.0.0.1' });
+    logger.info({ address, docs: `${address}/docs` }, 'api listening');
+    console.log(`ioc-vision api listening on ${address} (OpenAPI: ${address}/docs)`);
+
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+    logger.info('api stopping');
+    // In-flight requests finish; new connections are refused (503 while closing).
+    await app.close();
+    redis.disconnect();
+    await storage.close();
+    return 0;
+  },
+};
