@@ -105,6 +105,37 @@ describe('linearAssignment', () => {
     expect(r.unmatchedCols).toEqual([0, 2]);
   });
 
+  it('is optimal: matches brute force on random matrices (with infeasible pairs and separate clusters)', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const limit = 0.7;
+    for (let trial = 0; trial < 200; trial++) {
+      const rows = 1 + Math.floor(rand() * 5);
+      const cols = 1 + Math.floor(rand() * 5);
+      const cost = Array.from({ length: rows }, () => Array.from({ length: cols }, () => (rand() < 0.3 ? Infinity : rand())));
+      // Brute force: every partial injective map rows → cols ∪ {none}; unmatched pair costs limit (limit/2 each side).
+      let best = Infinity;
+      const rec = (i: number, used: Set<number>, acc: number): void => {
+        if (i === rows) {
+          best = Math.min(best, acc + ((cols - used.size) * limit) / 2);
+          return;
+        }
+        rec(i + 1, used, acc + limit / 2);
+        for (let j = 0; j < cols; j++) {
+          if (used.has(j) || !(cost[i]![j]! <= limit)) continue;
+          used.add(j);
+          rec(i + 1, used, acc + cost[i]![j]!);
+          used.delete(j);
+        }
+      };
+      rec(0, new Set(), 0);
+      const r = linearAssignment(cost, limit);
+      const total = r.matches.reduce((s, [i, j]) => s + cost[i]![j]!, 0) + ((r.unmatchedRows.length + r.unmatchedCols.length) * limit) / 2;
+      expect(total).toBeCloseTo(best, 9);
+      expect(r.matches.every(([i, j]) => cost[i]![j]! <= limit)).toBe(true);
+    }
+  });
+
   it('handles empty sides', () => {
     expect(linearAssignment([], 1)).toEqual({ matches: [], unmatchedRows: [], unmatchedCols: [] });
     expect(linearAssignment([[], []], 1)).toEqual({ matches: [], unmatchedRows: [0, 1], unmatchedCols: [] });

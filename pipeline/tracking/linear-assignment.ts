@@ -61,23 +61,16 @@ function hungarianSquare(a: number[][]): number[] {
   return rowToCol;
 }
 
-/**
- * Solves the assignment for a `rows × cols` cost matrix. Costs above `maxCost` (or not finite) are never matched.
- * The matrix is extended so that leaving a row and a column unmatched costs `maxCost` in total, which is exactly
- * the rule "match only pairs with cost ≤ maxCost, minimising the total".
- */
-export function linearAssignment(cost: readonly (readonly number[])[], maxCost: number): AssignmentResult {
-  const rows = cost.length;
-  const cols = rows ? cost[0]!.length : 0;
-  if (rows === 0 || cols === 0) {
-    return { matches: [], unmatchedRows: [...Array(rows).keys()], unmatchedCols: [...Array(cols).keys()] };
-  }
+/** Solves one component exactly on the extended matrix (see linearAssignment). */
+function solveComponent(cost: readonly (readonly number[])[], rowIdx: number[], colIdx: number[], maxCost: number): Array<[number, number]> {
+  const rows = rowIdx.length;
+  const cols = colIdx.length;
   const n = rows + cols;
   const half = maxCost / 2;
   const ext: number[][] = Array.from({ length: n }, () => new Array<number>(n).fill(INFEASIBLE));
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {
-      const c = cost[i]![j]!;
+      const c = cost[rowIdx[i]!]![colIdx[j]!]!;
       ext[i]![j] = Number.isFinite(c) && c <= maxCost ? c : INFEASIBLE;
     }
     ext[i]![cols + i] = half; // row i left unmatched
@@ -87,16 +80,66 @@ export function linearAssignment(cost: readonly (readonly number[])[], maxCost: 
     for (let i = 0; i < rows; i++) ext[rows + j]![cols + i] = 0; // dummy ↔ dummy
   }
   const assignment = hungarianSquare(ext);
-  const matches: Array<[number, number]> = [];
-  const rowMatched = new Array<boolean>(rows).fill(false);
-  const colMatched = new Array<boolean>(cols).fill(false);
+  const out: Array<[number, number]> = [];
   for (let i = 0; i < rows; i++) {
     const j = assignment[i]!;
-    if (j >= 0 && j < cols && ext[i]![j]! < INFEASIBLE) {
-      matches.push([i, j]);
-      rowMatched[i] = true;
-      colMatched[j] = true;
+    if (j >= 0 && j < cols && ext[i]![j]! < INFEASIBLE) out.push([rowIdx[i]!, colIdx[j]!]);
+  }
+  return out;
+}
+
+/**
+ * Solves the assignment for a `rows × cols` cost matrix. Costs above `maxCost` (or not finite) are never matched.
+ * The matrix is extended so that leaving a row and a column unmatched costs `maxCost` in total, which is exactly
+ * the rule "match only pairs with cost ≤ maxCost, minimising the total". The problem is first split into the
+ * connected components of feasible pairs (tracks and detections far apart never interact), which keeps busy scenes
+ * cheap: the cubic cost applies per cluster of nearby objects, not to the whole frame.
+ */
+export function linearAssignment(cost: readonly (readonly number[])[], maxCost: number): AssignmentResult {
+  const rows = cost.length;
+  const cols = rows ? cost[0]!.length : 0;
+  // Union-find over rows (0..rows-1) and columns (rows..rows+cols-1) joined by feasible pairs.
+  const parent = Array.from({ length: rows + cols }, (_, i) => i);
+  const find = (x: number): number => {
+    while (parent[x] !== x) {
+      parent[x] = parent[parent[x]!]!;
+      x = parent[x]!;
     }
+    return x;
+  };
+  const feasibleRow = new Array<boolean>(rows).fill(false);
+  const feasibleCol = new Array<boolean>(cols).fill(false);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      const c = cost[i]![j]!;
+      if (!(Number.isFinite(c) && c <= maxCost)) continue;
+      feasibleRow[i] = true;
+      feasibleCol[j] = true;
+      const a = find(i);
+      const b = find(rows + j);
+      if (a !== b) parent[a] = b;
+    }
+  }
+  const components = new Map<number, { r: number[]; c: number[] }>();
+  for (let i = 0; i < rows; i++) {
+    if (!feasibleRow[i]) continue;
+    const k = find(i);
+    const comp = components.get(k) ?? { r: [], c: [] };
+    comp.r.push(i);
+    components.set(k, comp);
+  }
+  for (let j = 0; j < cols; j++) {
+    if (!feasibleCol[j]) continue;
+    components.get(find(rows + j))!.c.push(j);
+  }
+  const matches: Array<[number, number]> = [];
+  for (const comp of components.values()) matches.push(...solveComponent(cost, comp.r, comp.c, maxCost));
+  matches.sort((a, b) => a[0] - b[0]);
+  const rowMatched = new Array<boolean>(rows).fill(false);
+  const colMatched = new Array<boolean>(cols).fill(false);
+  for (const [i, j] of matches) {
+    rowMatched[i] = true;
+    colMatched[j] = true;
   }
   return {
     matches,
