@@ -78,10 +78,11 @@ function countsBlock(camera, rows) {
   const table = el(
     'table',
     { 'data-camera': camera.id },
+    el('caption', {}, `Counts, last ${WINDOW_MINUTES} min / Lưu lượng ${WINDOW_MINUTES} phút qua`),
     el(
       'thead',
       {},
-      el('tr', {}, el('th', {}, `Counts, last ${WINDOW_MINUTES} min / Lưu lượng ${WINDOW_MINUTES} phút qua`), el('th', { class: 'num' }, 'Forward / Chiều đi'), el('th', { class: 'num' }, 'Backward / Chiều về'), el('th', { class: 'num' }, 'Total / Tổng')),
+      el('tr', {}, el('th', {}, 'Line / Vạch'), el('th', { class: 'num' }, 'Forward / Chiều đi'), el('th', { class: 'num' }, 'Backward / Chiều về'), el('th', { class: 'num' }, 'Total / Tổng')),
     ),
   );
   const body = el('tbody');
