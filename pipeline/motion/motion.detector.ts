@@ -1,0 +1,430 @@
+/**
+ * Motion detection for fixed cameras, used to assist the object detector (classic CCTV analytics, and what Frigate
+ * does with a small grayscale frame per camera). The COCO detector barely knows vehicles seen from straight above
+ * (high pole cameras looking steeply down); anything that moves is still found here, and
+ * {@link ../motion-fusion.ts} turns the moving blobs nothing explains into `unknown` objects.
+ *
+ * Per frame (small gray image, e.g. 192 px wide):
+ * 1. box blur (JPEG block noise, sensor noise);
+ * 2. warm-up: the first `warmUpMs` of frames are collected and the background starts as their per-pixel MEDIAN, so
+ *    an object moving during warm-up leaves no ghost (a plain first-frame or running-average start would burn it in);
+ * 3. difference to the background minus the frame's median difference: a global brightness step (auto-exposure,
+ *    a cloud over the whole scene) shifts every pixel alike and cancels out;
+ * 4. per-pixel threshold `max(minDiff, noiseFactor × noise)`, `noise` being a running mean absolute deviation of
+ *    background pixels, so that pixels that always flicker (leaves, water, rain on the lens) need more to fire;
+ * 5. global-change guard: when more than `globalChangeFraction` of the frame still differs (camera moved or
+ *    re-aimed, lights switched, exposure change the offset cannot absorb) the model restarts its warm-up instead of
+ *    reporting one giant blob; a gap in time longer than `maxGapMs` restarts it too (the scene may have changed);
+ * 6. selective, TIME-based running average (frame rates vary from 1 to 25 fps): background pixels follow the scene
+ *    with time constant `backgroundTauS`; foreground pixels are learned with the much longer `stationaryTauS`, so a
+ *    moving object leaves no trail and a car waiting at a red light stays foreground for about
+ *    `stationaryTauS × ln(contrast / threshold)` (≈ 40 s for a car 4× above the threshold with the 30 s default)
+ *    before it becomes background;
+ * 7. morphological opening (removes speckle) then closing (joins the parts of one vehicle: roof, windows, bonnet
+ *    differ from the road by different amounts), 8-connected components, area filter, boxes scaled back to
+ *    full-frame pixels.
+ *
+ * Known limits: moving cast shadows and headlight beams are part of the blob (they move with the vehicle);
+ * vehicles touching each other form one blob; swaying trees in wind can still produce blobs where their motion
+ * exceeds the learned noise.
+ */
+import type { Box } from '../domain.types.js';
+import type { GrayImage } from './gray-frame.js';
+
+/** One connected moving region of a frame. */
+export interface MotionBlob {
+  /** Bounding box in FULL-FRAME pixels (the frame size given to {@link MotionDetector.update}). */
+  box: Box;
+  /** Foreground pixels of the blob as a fraction of the whole frame, 0..1. */
+  area: number;
+  /** Foreground fraction inside the box, 0..1 (a solid rectangle is 1). */
+  fill: number;
+}
+
+export interface MotionDetectorOptions {
+  /** Box-blur radius applied to the gray frame, pixels of the gray frame; 0 disables. @default 1 (3×3) */
+  blurRadiusPx?: number;
+  /**
+   * Warm-up: frames of this first period (and after every re-initialisation) build the background and report no
+   * blobs, ms. @default 2000
+   */
+  warmUpMs?: number;
+  /** Warm-up lasts at least this many frames whatever the time (a median needs a few samples). @default 3 */
+  minWarmUpFrames?: number;
+  /** Most frames kept for the warm-up median (the latest ones). @default 15 */
+  maxWarmUpFrames?: number;
+  /** Time constant with which background pixels follow slow scene changes (light, shadows), s. @default 6 */
+  backgroundTauS?: number;
+  /**
+   * Time constant with which FOREGROUND pixels are learned into the background, s: how slowly a stopped object
+   * fades (it stays a blob for about `stationaryTauS × ln(contrast / threshold)`). @default 30
+   */
+  stationaryTauS?: number;
+  /** Time constant of the per-pixel noise estimate (mean absolute deviation of background pixels), s. @default 20 */
+  noiseTauS?: number;
+  /** Smallest difference to the background that counts as motion, gray levels (0..255). @default 12 */
+  minDiff?: number;
+  /** A pixel moves when its difference exceeds this many times its noise (mean absolute deviation). @default 4 */
+  noiseFactor?: number;
+  /** Floor of the per-pixel noise estimate, gray levels. @default 1.5 */
+  minNoise?: number;
+  /** Fraction of the frame that may differ at once before the model re-initialises instead of reporting. @default 0.5 */
+  globalChangeFraction?: number;
+  /** A gap between two frames longer than this re-initialises the model, ms. @default 10000 */
+  maxGapMs?: number;
+  /** Opening radius (speckle removal), pixels of the gray frame; 0 disables. @default 1 */
+  openRadiusPx?: number;
+  /**
+   * Closing radius (joins parts of one object), as a fraction of the gray frame's width; scale-free so that 160 px
+   * and 320 px gray frames behave alike. @default 0.012 (2 px at 192 px)
+   */
+  closeRadiusFraction?: number;
+  /** Smallest blob kept, foreground pixels as a fraction of the frame. @default 0.0008 (≈ 27×27 px in 1280×720) */
+  minAreaFraction?: number;
+  /** Largest blob kept, as a fraction of the frame (bigger ones are lighting, not objects). @default 0.3 */
+  maxAreaFraction?: number;
+}
+
+type Resolved = Required<MotionDetectorOptions>;
+
+const DEFAULTS: Resolved = {
+  blurRadiusPx: 1,
+  warmUpMs: 2000,
+  minWarmUpFrames: 3,
+  maxWarmUpFrames: 15,
+  backgroundTauS: 6,
+  stationaryTauS: 30,
+  noiseTauS: 20,
+  minDiff: 12,
+  noiseFactor: 4,
+  minNoise: 1.5,
+  globalChangeFraction: 0.5,
+  maxGapMs: 10_000,
+  openRadiusPx: 1,
+  closeRadiusFraction: 0.012,
+  minAreaFraction: 0.0008,
+  maxAreaFraction: 0.3,
+};
+
+/** What the detector did with the last frame, for diagnostics and tests. */
+export type MotionFrameState = 'warming-up' | 'reinitialised' | 'running';
+
+/** Background-subtraction motion detector for ONE camera; feed its frames in order. */
+export class MotionDetector {
+  private readonly o: Resolved;
+  private w = 0;
+  private h = 0;
+  private bg: Float32Array | null = null;
+  private noise: Float32Array | null = null;
+  private warm: Uint8Array[] = [];
+  private warmStartMs = 0;
+  private lastMs: number | null = null;
+  private lastState: MotionFrameState = 'warming-up';
+  private lastFgFraction = 0;
+  private reinitCount = 0;
+
+  constructor(opts: MotionDetectorOptions = {}) {
+    const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as MotionDetectorOptions;
+    this.o = { ...DEFAULTS, ...defined };
+  }
+
+  get options(): Readonly<Resolved> {
+    return this.o;
+  }
+
+  /** State after the last update, the fraction of the frame found moving, and how often the model restarted. */
+  diagnostics(): { state: MotionFrameState; foregroundFraction: number; reinitCount: number } {
+    return { state: this.lastState, foregroundFraction: this.lastFgFraction, reinitCount: this.reinitCount };
+  }
+
+  /**
+   * Feeds the next frame of the camera (frames IN ORDER, `tMs` not decreasing, e.g. the stream pts) and returns its
+   * moving blobs, boxes in full-frame pixels (`frameW` × `frameH`, the size the detector's boxes use).
+   */
+  update(gray: GrayImage, frameW: number, frameH: number, tMs: number): MotionBlob[] {
+    const o = this.o;
+    const img = boxBlur(gray.data, gray.width, gray.height, o.blurRadiusPx);
+    const prevMs = this.lastMs;
+    this.lastMs = tMs;
+    const sizeChanged = gray.width !== this.w || gray.height !== this.h;
+    if (sizeChanged || prevMs === null || tMs < prevMs || tMs - prevMs > o.maxGapMs) {
+      this.restart(img, gray.width, gray.height, tMs, prevMs !== null);
+      return [];
+    }
+    if (!this.bg || !this.noise) {
+      this.warm.push(img);
+      if (this.warm.length > o.maxWarmUpFrames) this.warm.shift();
+      if (tMs - this.warmStartMs >= o.warmUpMs && this.warm.length >= o.minWarmUpFrames) this.finishWarmUp();
+      this.lastState = 'warming-up';
+      this.lastFgFraction = 0;
+      return [];
+    }
+
+    const n = this.w * this.h;
+    const bg = this.bg;
+    const noise = this.noise;
+    const offset = medianDifference(img, bg);
+    const mask = new Uint8Array(n);
+    let fg = 0;
+    for (let i = 0; i < n; i++) {
+      const d = Math.abs(img[i]! - bg[i]! - offset);
+      const thr = Math.max(o.minDiff, o.noiseFactor * noise[i]!);
+      if (d > thr) {
+        mask[i] = 1;
+        fg++;
+      }
+    }
+    this.lastFgFraction = fg / n;
+    if (fg > o.globalChangeFraction * n) {
+      this.restart(img, this.w, this.h, tMs, true);
+      return [];
+    }
+
+    const dtS = (tMs - prevMs) / 1000;
+    const aBg = 1 - Math.exp(-dtS / o.backgroundTauS);
+    const aFg = 1 - Math.exp(-dtS / o.stationaryTauS);
+    const aNoise = 1 - Math.exp(-dtS / o.noiseTauS);
+    for (let i = 0; i < n; i++) {
+      const v = img[i]!;
+      if (mask[i]) {
+        bg[i] = bg[i]! + aFg * (v - bg[i]!);
+      } else {
+        const d = Math.abs(v - bg[i]! - offset);
+        bg[i] = bg[i]! + aBg * (v - bg[i]!);
+        const nz = noise[i]! + aNoise * (d - noise[i]!);
+        noise[i] = nz < o.minNoise ? o.minNoise : nz;
+      }
+    }
+    this.lastState = 'running';
+
+    let m: Uint8Array = mask;
+    if (o.openRadiusPx > 0) m = dilate(erode(m, this.w, this.h, o.openRadiusPx), this.w, this.h, o.openRadiusPx);
+    const closeR = Math.round(o.closeRadiusFraction * this.w);
+    if (closeR > 0) m = erode(dilate(m, this.w, this.h, closeR), this.w, this.h, closeR);
+    return this.blobs(m, frameW, frameH);
+  }
+
+  private restart(img: Uint8Array, w: number, h: number, tMs: number, isReinit: boolean): void {
+    this.w = w;
+    this.h = h;
+    this.bg = null;
+    this.noise = null;
+    this.warm = [img];
+    this.warmStartMs = tMs;
+    this.lastFgFraction = 0;
+    this.lastState = isReinit ? 'reinitialised' : 'warming-up';
+    if (isReinit) this.reinitCount++;
+  }
+
+  /** Background = per-pixel median of the warm-up frames; initial noise = the frame-wide median of their spread. */
+  private finishWarmUp(): void {
+    const n = this.w * this.h;
+    const k = this.warm.length;
+    const bg = new Float32Array(n);
+    const spread = new Uint8Array(n);
+    const vals = new Array<number>(k);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < k; j++) vals[j] = this.warm[j]![i]!;
+      vals.sort((a, b) => a - b);
+      const med = k % 2 ? vals[(k - 1) >> 1]! : (vals[k / 2 - 1]! + vals[k / 2]!) / 2;
+      bg[i] = med;
+      // Mean absolute deviation from the median, without the largest one (a passing object).
+      let s = 0;
+      let mx = 0;
+      for (let j = 0; j < k; j++) {
+        const d = Math.abs(vals[j]! - med);
+        s += d;
+        if (d > mx) mx = d;
+      }
+      spread[i] = Math.min(255, Math.round(k > 1 ? (s - mx) / (k - 1) : 0));
+    }
+    const initNoise = Math.max(this.o.minNoise, medianOfBytes(spread));
+    this.bg = bg;
+    this.noise = new Float32Array(n).fill(initNoise);
+    this.warm = [];
+  }
+
+  private blobs(mask: Uint8Array, frameW: number, frameH: number): MotionBlob[] {
+    const w = this.w;
+    const h = this.h;
+    const n = w * h;
+    const comps = connectedComponents(mask, w, h);
+    const sx = frameW / w;
+    const sy = frameH / h;
+    const out: MotionBlob[] = [];
+    for (const c of comps) {
+      const area = c.count / n;
+      if (area < this.o.minAreaFraction || area > this.o.maxAreaFraction) continue;
+      const bw = c.x1 - c.x0 + 1;
+      const bh = c.y1 - c.y0 + 1;
+      out.push({
+        box: { x: c.x0 * sx, y: c.y0 * sy, w: bw * sx, h: bh * sy },
+        area,
+        fill: c.count / (bw * bh),
+      });
+    }
+    return out.sort((a, b) => b.area - a.area);
+  }
+}
+
+/** Separable box blur with clamped edges; radius 0 returns the input. */
+export function boxBlur(src: Uint8Array, w: number, h: number, r: number): Uint8Array {
+  if (r <= 0) return src;
+  const tmp = new Uint16Array(w * h);
+  const out = new Uint8Array(w * h);
+  const size = 2 * r + 1;
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    let s = 0;
+    for (let k = -r; k <= r; k++) s += src[row + clamp(k, 0, w - 1)]!;
+    for (let x = 0; x < w; x++) {
+      tmp[row + x] = s;
+      s += src[row + clamp(x + r + 1, 0, w - 1)]! - src[row + clamp(x - r, 0, w - 1)]!;
+    }
+  }
+  const div = size * size;
+  for (let x = 0; x < w; x++) {
+    let s = 0;
+    for (let k = -r; k <= r; k++) s += tmp[clamp(k, 0, h - 1) * w + x]!;
+    for (let y = 0; y < h; y++) {
+      out[y * w + x] = Math.round(s / div);
+      s += tmp[clamp(y + r + 1, 0, h - 1) * w + x]! - tmp[clamp(y - r, 0, h - 1) * w + x]!;
+    }
+  }
+  return out;
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+/** Median of (img − bg) over the frame, rounded to whole gray levels (histogram, O(n)). */
+function medianDifference(img: Uint8Array, bg: Float32Array): number {
+  const hist = new Uint32Array(511);
+  const n = img.length;
+  for (let i = 0; i < n; i++) {
+    const b = Math.round(img[i]! - bg[i]!) + 255;
+    hist[b] = hist[b]! + 1;
+  }
+  const half = n / 2;
+  let acc = 0;
+  for (let b = 0; b < 511; b++) {
+    acc += hist[b]!;
+    if (acc >= half) return b - 255;
+  }
+  return 0;
+}
+
+function medianOfBytes(a: Uint8Array): number {
+  const hist = new Uint32Array(256);
+  for (let i = 0; i < a.length; i++) hist[a[i]!] = hist[a[i]!]! + 1;
+  let acc = 0;
+  for (let b = 0; b < 256; b++) {
+    acc += hist[b]!;
+    if (acc >= a.length / 2) return b;
+  }
+  return 0;
+}
+
+/** Binary dilation with a (2r+1)² square, separable (running window counts); outside the image counts as 0. */
+export function dilate(mask: Uint8Array, w: number, h: number, r: number): Uint8Array {
+  const tmp = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    let c = 0;
+    for (let x = 0; x <= Math.min(r, w - 1); x++) c += mask[row + x]!;
+    for (let x = 0; x < w; x++) {
+      tmp[row + x] = c > 0 ? 1 : 0;
+      if (x + r + 1 < w) c += mask[row + x + r + 1]!;
+      if (x - r >= 0) c -= mask[row + x - r]!;
+    }
+  }
+  const out = new Uint8Array(w * h);
+  for (let x = 0; x < w; x++) {
+    let c = 0;
+    for (let y = 0; y <= Math.min(r, h - 1); y++) c += tmp[y * w + x]!;
+    for (let y = 0; y < h; y++) {
+      out[y * w + x] = c > 0 ? 1 : 0;
+      if (y + r + 1 < h) c += tmp[(y + r + 1) * w + x]!;
+      if (y - r >= 0) c -= tmp[(y - r) * w + x]!;
+    }
+  }
+  return out;
+}
+
+/** Binary erosion with a (2r+1)² square; outside the image counts as 1 so that objects at the border survive. */
+export function erode(mask: Uint8Array, w: number, h: number, r: number): Uint8Array {
+  const inv = new Uint8Array(w * h);
+  for (let i = 0; i < inv.length; i++) inv[i] = mask[i] ? 0 : 1;
+  const d = dilate(inv, w, h, r);
+  for (let i = 0; i < d.length; i++) d[i] = d[i] ? 0 : 1;
+  return d;
+}
+
+interface Component {
+  count: number;
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/** 8-connected components of a binary mask (two passes with union-find); returns each component's size and box. */
+export function connectedComponents(mask: Uint8Array, w: number, h: number): Component[] {
+  const labels = new Int32Array(w * h);
+  const parent: number[] = [0];
+  const find = (a: number): number => {
+    let r = a;
+    while (parent[r]! !== r) r = parent[r]!;
+    while (parent[a]! !== r) {
+      const next = parent[a]!;
+      parent[a] = r;
+      a = next;
+    }
+    return r;
+  };
+  const union = (a: number, b: number): number => {
+    const ra = find(a);
+    const rb = find(b);
+    if (ra === rb) return ra;
+    const lo = Math.min(ra, rb);
+    parent[Math.max(ra, rb)] = lo;
+    return lo;
+  };
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (!mask[i]) continue;
+      let l = 0;
+      // Already-visited 8-neighbours: W, NW, N, NE.
+      const nb = [x > 0 ? labels[i - 1]! : 0, y > 0 && x > 0 ? labels[i - w - 1]! : 0, y > 0 ? labels[i - w]! : 0, y > 0 && x < w - 1 ? labels[i - w + 1]! : 0];
+      for (const q of nb) {
+        if (!q) continue;
+        l = l ? union(l, q) : q;
+      }
+      if (!l) {
+        l = parent.length;
+        parent.push(l);
+      }
+      labels[i] = l;
+    }
+  }
+  const byRoot = new Map<number, Component>();
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const l = labels[y * w + x]!;
+      if (!l) continue;
+      const r = find(l);
+      const c = byRoot.get(r);
+      if (!c) byRoot.set(r, { count: 1, x0: x, y0: y, x1: x, y1: y });
+      else {
+        c.count++;
+        if (x < c.x0) c.x0 = x;
+        if (x > c.x1) c.x1 = x;
+        if (y < c.y0) c.y0 = y;
+        if (y > c.y1) c.y1 = y;
+      }
+    }
+  }
+  return [...byRoot.values()];
+}
