@@ -40,6 +40,17 @@ export interface PlateReaderOptions {
   cropDetMaxSidePx?: number;
   /** At most this many candidate lines/pairs are read per image (largest first), bounding the cost. @default 24 */
   maxCandidates?: number;
+  /**
+   * Also report found text that breaks the format rules (detection modes only; a given crop is always read).
+   * Off by default: on a whole car, text that is not a plate (make, dealer, state name) is what breaks the rules.
+   * @default false
+   */
+  reportInvalid?: boolean;
+  /**
+   * Margin added around a detected text line before it is recognised, as shares of its width and height: DB boxes
+   * hug the glyphs and a clipped first or last character is lost. @default [0.03, 0.08]
+   */
+  linePadding?: [number, number];
 }
 
 export interface ReadImageOptions {
@@ -71,8 +82,6 @@ export interface PlateRead {
 
 /** Plates whose aspect (width/height) is at least this are read as one row without looking (VN 1-row ≈ 4.3). */
 const ONE_ROW_ASPECT = 3;
-/** Padding added around a text line before recognition (share of width, height): DB boxes hug the glyphs. */
-const LINE_PAD: [number, number] = [0.03, 0.08];
 /** Padding around a detected plate before reading it as a crop. */
 const PLATE_PAD: [number, number] = [0.04, 0.08];
 
@@ -100,6 +109,8 @@ export class PlateReader {
       detMaxSidePx: opts.detMaxSidePx ?? 960,
       cropDetMaxSidePx: opts.cropDetMaxSidePx ?? 192,
       maxCandidates: opts.maxCandidates ?? 24,
+      reportInvalid: opts.reportInvalid ?? false,
+      linePadding: opts.linePadding ?? [0.03, 0.08],
     } satisfies Required<Omit<PlateReaderOptions, 'threads' | 'lookup'>>;
     const load = { threads: opts.threads, lookup: opts.lookup };
     // The PP-OCR text detector also splits plate crops into rows for the PP-OCR recogniser.
@@ -167,7 +178,7 @@ export class PlateReader {
     if (cands.length === 0) return byProfile;
     // The plate is the candidate covering most of the crop; a pair beats one of its own rows by area.
     const best = cands.reduce((a, b) => (b.box.w * b.box.h > a.box.w * a.box.h ? b : a));
-    if (best.rows.length === 2) return best.rows.map((b) => cropImage(crop, padBox(b, LINE_PAD[0], LINE_PAD[1], crop.width, crop.height)));
+    if (best.rows.length === 2) return best.rows.map((b) => cropImage(crop, padBox(b, this.opts.linePadding[0], this.opts.linePadding[1], crop.width, crop.height)));
     return byProfile;
   }
 
@@ -189,7 +200,7 @@ export class PlateReader {
       score: plateScore(r),
       value: { ...r, box: roundBox(plates[i]!.box), detector: 'vn-yolo' as const },
     }));
-    return selectPlates(scored, this.opts.minScore).map((s) => s.value);
+    return selectPlates(scored.filter((s) => this.reportable(s.value)), this.opts.minScore).map((s) => s.value);
   }
 
   private async readWithTextDetector(img: RgbImage, region: Box, mode: PlateTextMode): Promise<PlateRead[]> {
@@ -203,7 +214,7 @@ export class PlateReader {
       formatted = [];
       for (const c of cands) formatted.push(this.format(await this.charsReader!.read(cropImage(img, padBox(unionBox(c.rows), PLATE_PAD[0], PLATE_PAD[1], img.width, img.height))), mode));
     } else {
-      const rowImgs = cands.flatMap((c) => c.rows.map((b) => cropImage(img, padBox(b, LINE_PAD[0], LINE_PAD[1], img.width, img.height))));
+      const rowImgs = cands.flatMap((c) => c.rows.map((b) => cropImage(img, padBox(b, this.opts.linePadding[0], this.opts.linePadding[1], img.width, img.height))));
       const texts = await this.recognizer!.recognize(rowImgs);
       let k = 0;
       formatted = cands.map((c) => this.format(c.rows.map(() => texts[k++]!), mode));
@@ -214,9 +225,13 @@ export class PlateReader {
       value: { ...this.toRead(formatted[i]!), box: roundBox(c.box), detector: 'ppocr' as const },
     }));
     return selectPlates(
-      scored.filter((s) => s.value.normalized.length > 0),
+      scored.filter((s) => this.reportable(s.value)),
       this.opts.minScore,
     ).map((s) => s.value);
+  }
+
+  private reportable(r: Pick<PlateRead, 'normalized' | 'valid'>): boolean {
+    return r.normalized.length > 0 && (r.valid || this.opts.reportInvalid);
   }
 
   private format(rows: RecognizedRow[], mode: PlateTextMode): FormattedPlate {
