@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FfmpegFrameSource } from '../pipeline/sources/ffmpeg-frame.source.js';
+import type { FrameSource } from '../pipeline/sources/frame-source.port.js';
 import { redisKey } from '../workers/queues/job-registry.js';
 import { CameraLeaseManager } from '../workers/ingest/camera-lease.js';
 import { IngestCoordinator } from '../workers/ingest/ingest-coordinator.js';
@@ -32,6 +33,51 @@ describe('camera leases (real Redis)', () => {
     await waitFor('lease expiry', async () => a.tryAcquire('c1'), { timeoutMs: 5000, everyMs: 50 });
     expect(await b.renew('c1')).toBe(false);
     expect(await a.owner('c1')).toBe('host-a:1');
+  });
+});
+
+describe('coordinator camera list changes (real Redis, in-memory sources)', () => {
+  const redis = redisSandbox();
+  afterAll(() => redis.cleanup());
+
+  it('keeps unchanged cameras, restarts changed ones, gives up removed ones and releases their leases', async () => {
+    // A source that yields a frame every 50 ms until aborted.
+    const source = (): FrameSource => ({
+      lastError: () => null,
+      async *frames(signal) {
+        for (let i = 0; !signal.aborted; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          if (!signal.aborted) yield { jpeg: Buffer.from([0xff, 0xd8]), width: 2, height: 2, ptsMs: i * 50, index: i, receivedAt: Date.now() };
+        }
+      },
+    });
+    const sinks = new CountingSinks();
+    const r = redis.client();
+    const c = new IngestCoordinator({ redis: r, cameras: [cameraConfig('x', 'rtsp://h/x'), cameraConfig('y', 'rtsp://h/y'), cameraConfig('z', 'rtsp://h/z', { enabled: false })], source, openCamera: sinks.open, leaseTtlMs: 3000 });
+    try {
+      await c.start();
+      expect(c.ownedCameraIds().sort()).toEqual(['x', 'y']); // disabled cameras are not taken
+      await waitFor('frames', () => sinks.count('x') > 2 && sinks.count('y') > 2);
+      const supX = c.supervisor('x');
+      const supY = c.supervisor('y');
+      // Same configs with keys in another order: nothing restarts.
+      await c.setCameras([{ ...cameraConfig('y', 'rtsp://h/y') }, Object.fromEntries(Object.entries(cameraConfig('x', 'rtsp://h/x')).reverse()) as any]);
+      expect(c.supervisor('x')).toBe(supX);
+      expect(c.supervisor('y')).toBe(supY);
+      // y changes (fps), x is removed.
+      await c.setCameras([cameraConfig('y', 'rtsp://h/y', { fps: 2 })]);
+      expect(c.ownedCameraIds()).toEqual(['y']);
+      expect(c.supervisor('y')).not.toBe(supY);
+      expect(c.supervisor('y')!.camera.fps).toBe(2);
+      expect(sinks.closed.sort()).toEqual(['x', 'y']);
+      expect(await r.exists(redisKey.cameraLease('x'))).toBe(0);
+      expect(await c.leases.owner('y')).toBe(c.ownerId);
+      const st = await waitFor('x status says removed', async () => c.statusStore.read('x'));
+      expect(st.reason).toMatch(/removed/);
+      expect(await r.pttl(redisKey.cameraStatus('x'))).toBeGreaterThan(0); // expires by itself
+    } finally {
+      await c.stop();
+    }
   });
 });
 

@@ -160,11 +160,13 @@ describe('CameraSupervisor', () => {
     await clock.advance(1);
     expect(src.aborted).toBe(1);
     expect(sup.status()).toMatchObject({ state: 'reconnecting', reason: 'no frame for 3000 ms' });
-    // A connection that never yields a frame is killed the same way.
+    // A connection that never yields a frame is killed too, after the (longer) first-frame timeout.
     await clock.advance(500 + 3000);
     expect(src.connections).toBe(2);
+    expect(src.aborted).toBe(1);
+    await clock.advance(15_000 - 3000);
     expect(src.aborted).toBe(2);
-    expect(sup.status().reason).toBe('no frame for 3000 ms');
+    expect(sup.status().reason).toBe('no frame within 15000 ms of connecting');
     await sup.stop();
   });
 

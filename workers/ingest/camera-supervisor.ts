@@ -21,8 +21,13 @@ export interface CameraSupervisorOptions {
   onStatus?: (s: CameraStatus) => void;
   /** Reported in the status. @default host:pid */
   ownerId?: string;
-  /** Reconnect when no frame arrived for this long, ms (the first frame of a connection included). @default camera.noFrameTimeoutMs */
+  /** Reconnect when no frame arrived for this long, ms. @default camera.noFrameTimeoutMs */
   noFrameTimeoutMs?: number;
+  /**
+   * Wait this long for the first frame of a connection, ms: connecting and waiting for a keyframe take seconds
+   * (2–6 s seen here), which a short `noFrameTimeoutMs` must not cut off. @default max(noFrameTimeoutMs, 15000)
+   */
+  firstFrameTimeoutMs?: number;
   /** Reconnect delays. @default 500 ms doubling to 30 s, 20 % jitter */
   backoff?: BackoffOptions;
   /** Online this long without interruption resets the backoff, ms. @default 30000 */
@@ -79,6 +84,7 @@ export class CameraSupervisor {
     this.o = {
       ownerId: processId(),
       noFrameTimeoutMs: opts.camera.noFrameTimeoutMs,
+      firstFrameTimeoutMs: Math.max(opts.noFrameTimeoutMs ?? opts.camera.noFrameTimeoutMs, 15_000),
       healthyResetMs: 30_000,
       permanentFailureThreshold: 3,
       failedRetryMs: 60_000,
@@ -184,17 +190,19 @@ export class CameraSupervisor {
   private async attempt(): Promise<AttemptOutcome> {
     const ac = new AbortController();
     this.current = ac;
-    const timeoutMs = this.o.noFrameTimeoutMs;
+    let frames = 0;
     let silent = false;
+    let silentMs = 0;
     let timer: unknown = null;
     const arm = () => {
       if (timer !== null) this.o.clock.clearTimeout(timer);
+      const ms = frames === 0 ? this.o.firstFrameTimeoutMs : this.o.noFrameTimeoutMs;
       timer = this.o.clock.setTimeout(() => {
         silent = true;
+        silentMs = ms;
         ac.abort();
-      }, timeoutMs);
+      }, ms);
     };
-    let frames = 0;
     let src: FrameSource | null = null;
     this.connectionStartedAt = this.o.clock.now();
     this.onlineSince = null;
@@ -229,11 +237,11 @@ export class CameraSupervisor {
         }
         arm();
       }
-      if (silent) return { reason: `no frame for ${timeoutMs} ms`, frames, failed: false };
+      if (silent) return { reason: silentReason(silentMs, frames), frames, failed: false };
       const last = cleanReason(src.lastError());
       return { reason: last ? `stream ended: ${last}` : 'stream ended', frames, failed: false };
     } catch (err) {
-      if (silent) return { reason: `no frame for ${timeoutMs} ms`, frames, failed: false };
+      if (silent) return { reason: silentReason(silentMs, frames), frames, failed: false };
       const reason =
         err instanceof FrameSourceError
           ? cleanReason(err.reason)
@@ -302,6 +310,10 @@ export class CameraSupervisor {
     const fps = this.frameTimes.length / (Math.max(1000, coveredMs) / 1000);
     return Math.round(fps * 100) / 100;
   }
+}
+
+function silentReason(ms: number, frames: number): string {
+  return frames === 0 ? `no frame within ${ms} ms of connecting` : `no frame for ${ms} ms`;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -115,7 +115,7 @@ export class IngestCoordinator {
       [...this.owned.values()]
         .filter((w) => {
           const n = next.get(w.camera.id);
-          return !n || !n.enabled || JSON.stringify(n) !== JSON.stringify(w.camera);
+          return !n || !n.enabled || stableJson(n) !== stableJson(w.camera);
         })
         .map((w) => this.giveUp(w.camera.id, 'removed')),
     );
@@ -273,6 +273,15 @@ export class IngestCoordinator {
       this.log.warn({ err, cameraId: s.cameraId }, 'status publish failed');
     });
   }
+}
+
+/** JSON with sorted keys: two equal configs compare equal whatever order their keys were built in. */
+function stableJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : x,
+  );
 }
 
 function shuffle<T>(a: T[]): T[] {
