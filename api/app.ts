@@ -31,6 +31,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandling(app);
+  // The API description is documentation, not data: open like /health, whatever auth is installed.
+  app.addHook('onRoute', (route) => {
+    if (route.url === '/docs' || route.url.startsWith('/docs/')) route.config = { ...(route.config ?? {}), public: true };
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -49,6 +53,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       ],
     },
   });
+  // Global hooks (authentication, audit, metrics) and extra route plugins of the composition root: after the
+  // OpenAPI collector so their routes are documented, before every route so their hooks cover all of them.
+  if (deps.extend) await deps.extend(app);
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await app.register(healthRoutes(deps));

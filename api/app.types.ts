@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { CameraStatus } from '../pipeline/domain.types.js';
 import type { ObjectStore } from '../storage/objects/object-store.port.js';
 import type { AnalyticsRepository } from '../storage/repositories/analytics.repository.js';
@@ -24,4 +24,9 @@ export interface AppDeps {
   webDir?: string;
   /** Per-check timeout of /health, ms. @default 2000 */
   healthTimeoutMs?: number;
+  /**
+   * Called once on the root instance after the OpenAPI collector and before the built-in routes: register the
+   * auth plugin (its hooks then cover every route) and further route plugins (incidents, admin, ...) here.
+   */
+  extend?: (app: FastifyInstance) => Promise<void>;
 }

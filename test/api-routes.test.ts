@@ -15,6 +15,9 @@ import { createTestDatabase, type TestDatabase } from '../storage/postgres/test-
 import { AnalyticsRepository } from '../storage/repositories/analytics.repository.js';
 import { CameraRepository } from '../storage/repositories/camera.repository.js';
 import { ObjectClassSchema } from '../api/schemas/common.schema.js';
+import { authPlugin } from '../api/auth/auth.plugin.js';
+import { AuthError } from '../api/auth/auth-errors.js';
+import type { Principal } from '../api/auth/principal.js';
 
 let db: TestDatabase;
 let pool: Pool;
@@ -390,5 +393,71 @@ describe('OpenAPI and the web page', () => {
     expect(js.headers['content-type']).toMatch(/javascript/);
     expectError(await get('/web/..%2Fpackage.json'), 404, 'IOCV_NOT_FOUND');
     expectError(await get('/web/nope.js'), 404, 'IOCV_NOT_FOUND');
+  });
+});
+
+describe('with the auth plugin installed (deny by default, camera groups)', () => {
+  const principals: Record<string, Principal> = {
+    analyst: { kind: 'user', id: '1', name: 'ana', role: 'analyst', cameraGroups: null, sessionId: 's1' },
+    op1: { kind: 'user', id: '2', name: 'op1', role: 'operator', cameraGroups: ['district-1'], sessionId: 's2' },
+    op3: { kind: 'api_key', id: '3', name: 'op3', role: 'operator', cameraGroups: ['district-3'], sessionId: null },
+  };
+  let secured: FastifyInstance;
+  const as = (who: string | null, url: string) =>
+    secured.inject({ method: 'GET', url, headers: who ? { authorization: `Bearer ${who}` } : {} });
+
+  beforeAll(async () => {
+    secured = await buildApp({
+      cameras,
+      analytics,
+      objects,
+      // strictRoutes: registration fails if any built-in route declares neither a permission nor public.
+      extend: async (a) => {
+        await a.register(authPlugin, {
+          strictRoutes: true,
+          auth: {
+            authenticate: async (c) => {
+              const p = c.kind === 'bearer' ? principals[c.token] : undefined;
+              if (!p) throw new AuthError('IOCV_TOKEN_INVALID', 'unknown token');
+              return p;
+            },
+          },
+        });
+      },
+    });
+    await secured.ready();
+  });
+  afterAll(async () => secured?.close());
+
+  it('leaves health, the page and the API description open and requires credentials elsewhere', async () => {
+    expect((await as(null, '/health')).statusCode).toBe(200);
+    expect((await as(null, '/')).statusCode).toBe(200);
+    expect((await as(null, '/docs/json')).statusCode).toBe(200);
+    expectError(await as(null, '/api/v1/cameras'), 401, 'IOCV_UNAUTHORIZED');
+    expectError(await as('forged', '/api/v1/cameras'), 401, 'IOCV_TOKEN_INVALID');
+  });
+
+  it('applies the role permissions of each route', async () => {
+    expect((await as('analyst', '/api/v1/counts')).statusCode).toBe(200);
+    expectError(await as('analyst', `/api/v1/crossings/${encodeURIComponent('cam-1:e1:L1:cam-1:e1:2')}/snapshot`), 403, 'IOCV_FORBIDDEN');
+    expect((await as('op1', `/api/v1/crossings/${encodeURIComponent('cam-1:e1:L1:cam-1:e1:2')}/snapshot`)).statusCode).toBe(200);
+  });
+
+  it('limits every data route to the cameras of the caller\'s groups', async () => {
+    const from = new Date(T0).toISOString();
+    expect(ids((await as('op1', '/api/v1/cameras')).json())).toEqual(['cam-1', 'cam-3']);
+    expect(ids((await as('op3', '/api/v1/cameras')).json())).toEqual(['cam-2']);
+    expectError(await as('op3', '/api/v1/cameras/cam-1'), 404, 'IOCV_NOT_FOUND');
+    expectError(await as('op3', '/api/v1/cameras/cam-1/status'), 404, 'IOCV_NOT_FOUND');
+    expect((await as('op1', `/api/v1/counts?from=${from}`)).json().total).toBe(7);
+    expect((await as('op3', `/api/v1/counts?from=${from}`)).json().total).toBe(0);
+    expectError(await as('op3', `/api/v1/counts?cameraId=cam-1&from=${from}`), 404, 'IOCV_NOT_FOUND');
+    expect((await as('op3', '/api/v1/crossings')).json().items).toEqual([]);
+    expect((await as('op1', '/api/v1/crossings?limit=2')).json().items).toHaveLength(2);
+    expectError(await as('op3', '/api/v1/crossings/dangling'), 404, 'IOCV_NOT_FOUND');
+    expectError(await as('op3', `/api/v1/crossings/${encodeURIComponent('cam-1:e1:L1:cam-1:e1:2')}/snapshot`), 404, 'IOCV_NOT_FOUND');
+    expect((await as('op3', '/api/v1/tracks')).json().items).toEqual([]);
+    expectError(await as('op3', `/api/v1/tracks/${encodeURIComponent('cam-1:e1:1')}`), 404, 'IOCV_NOT_FOUND');
+    expect((await as('analyst', '/api/v1/tracks')).json().items).toHaveLength(3);
   });
 });

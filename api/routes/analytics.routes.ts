@@ -1,12 +1,13 @@
 /** Counts, crossings (with their snapshots) and tracks. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AppDeps } from '../app.types.js';
 import { ApiError, ErrorResponseSchema, notFound } from '../errors.js';
 import { iso, presentCrossing, presentTrack } from '../present.js';
 import { CountsQuery, CountsResponse, CrossingSchema, CrossingsQuery, CrossingsResponse, TrackSchema, TracksQuery, TracksResponse } from '../schemas/analytics.schema.js';
 import { RecordIdParam } from '../schemas/common.schema.js';
+import { assertCameraVisible, visibleCameraIds } from '../access.js';
 
 const DAY_MS = 86_400_000;
 const RecordParams = Type.Object({ id: RecordIdParam }, { additionalProperties: false });
@@ -33,10 +34,20 @@ function checkTimeZone(tz: string): void {
 }
 
 export function analyticsRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
+  /** The camera filter for a list query: the asked camera (if visible) or every visible camera. */
+  const scope = async (req: FastifyRequest, cameraId: string | undefined): Promise<{ cameraId?: string; cameraIds?: string[] }> => {
+    if (cameraId !== undefined) {
+      await assertCameraVisible(deps, req, cameraId);
+      return { cameraId };
+    }
+    const ids = await visibleCameraIds(deps, req);
+    return ids === null ? {} : { cameraIds: ids };
+  };
   return async (app) => {
     app.get(
       '/api/v1/counts',
       {
+        config: { permission: 'counts:read' },
         schema: {
           tags: ['analytics'],
           summary: 'Line-crossing counts per bucket × camera × line × class × direction',
@@ -55,7 +66,7 @@ export function analyticsRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         checkTimeZone(timeZone);
         let res;
         try {
-          res = await deps.analytics.counts({ cameraId: q.cameraId, lineId: q.lineId, cls: q.class, direction: q.direction, from, to, bucket, timeZone });
+          res = await deps.analytics.counts({ ...(await scope(req, q.cameraId)), lineId: q.lineId, cls: q.class, direction: q.direction, from, to, bucket, timeZone });
         } catch (err) {
           // A zone ICU knows but this PostgreSQL does not (22023 invalid_parameter_value).
           if ((err as { code?: string }).code === '22023') throw new ApiError('IOCV_VALIDATION', `time zone "${timeZone}" is not known to the database`);
@@ -76,6 +87,7 @@ export function analyticsRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/api/v1/crossings',
       {
+        config: { permission: 'tracks:read' },
         schema: {
           tags: ['analytics'],
           summary: 'Line crossings, newest first, paged with a cursor',
@@ -89,7 +101,7 @@ export function analyticsRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         const to = parseTime('to', q.to);
         checkRange(from, to);
         const page = await deps.analytics.listCrossings({
-          cameraId: q.cameraId,
+          ...(await scope(req, q.cameraId)),
           lineId: q.lineId,
           trackId: q.trackId,
           cls: q.class,
@@ -105,10 +117,11 @@ export function analyticsRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
 
     app.get(
       '/api/v1/crossings/:id',
-      { schema: { tags: ['analytics'], summary: 'One line crossing', params: RecordParams, response: { 200: CrossingSchema, ...errors } } },
+      { config: { permission: 'tracks:read' }, schema: { tags: ['analytics'], summary: 'One line crossing', params: RecordParams, response: { 200: CrossingSchema, ...errors } } },
       async (req) => {
         const c = await deps.analytics.getCrossing(req.params.id);
         if (!c) throw notFound(`crossing ${req.params.id}`);
+        await assertCameraVisible(deps, req, c.cameraId, `crossing ${req.params.id}`);
         return presentCrossing(c);
       },
     );
@@ -116,6 +129,7 @@ export function analyticsRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/api/v1/crossings/:id/snapshot',
       {
+        config: { permission: 'snapshots:read' },
         schema: {
           tags: ['analytics'],
           summary: 'JPEG of the frame that confirmed the crossing, boxes drawn',
@@ -127,6 +141,7 @@ export function analyticsRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       async (req, reply) => {
         const c = await deps.analytics.getCrossing(req.params.id);
         if (!c) throw notFound(`crossing ${req.params.id}`);
+        await assertCameraVisible(deps, req, c.cameraId, `crossing ${req.params.id}`);
         if (!c.snapshotKey) throw notFound(`snapshot of crossing ${req.params.id}`);
         const [st, body] = await Promise.all([deps.objects.stat(c.snapshotKey), deps.objects.get(c.snapshotKey)]);
         if (!body) throw notFound(`snapshot of crossing ${req.params.id}`);
@@ -142,6 +157,7 @@ export function analyticsRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/api/v1/tracks',
       {
+        config: { permission: 'tracks:read' },
         schema: {
           tags: ['analytics'],
           summary: 'Tracks alive at some time in [from, to), most recently born first, paged with a cursor',
@@ -154,17 +170,18 @@ export function analyticsRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         const from = parseTime('from', q.from);
         const to = parseTime('to', q.to);
         checkRange(from, to);
-        const page = await deps.analytics.listTracks({ cameraId: q.cameraId, cls: q.class, from, to, limit: q.limit, cursor: q.cursor });
+        const page = await deps.analytics.listTracks({ ...(await scope(req, q.cameraId)), cls: q.class, from, to, limit: q.limit, cursor: q.cursor });
         return { items: page.items.map((t) => presentTrack(t, q.includePath ?? false)), nextCursor: page.nextCursor };
       },
     );
 
     app.get(
       '/api/v1/tracks/:id',
-      { schema: { tags: ['analytics'], summary: 'One track with its path', params: RecordParams, response: { 200: TrackSchema, ...errors } } },
+      { config: { permission: 'tracks:read' }, schema: { tags: ['analytics'], summary: 'One track with its path', params: RecordParams, response: { 200: TrackSchema, ...errors } } },
       async (req) => {
         const t = await deps.analytics.getTrack(req.params.id);
         if (!t) throw notFound(`track ${req.params.id}`);
+        await assertCameraVisible(deps, req, t.cameraId, `track ${req.params.id}`);
         return presentTrack(t, true);
       },
     );

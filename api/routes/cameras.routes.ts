@@ -6,6 +6,7 @@ import { ErrorResponseSchema, notFound } from '../errors.js';
 import { presentCamera, presentStatus } from '../present.js';
 import { CameraListQuery, CameraSchema, CameraStatusSchema } from '../schemas/cameras.schema.js';
 import { IdParam } from '../schemas/common.schema.js';
+import { mayAccessGroup } from '../access.js';
 
 const IdParams = Type.Object({ id: IdParam }, { additionalProperties: false });
 
@@ -29,6 +30,7 @@ export function cameraRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/api/v1/cameras',
       {
+        config: { permission: 'cameras:read' },
         schema: {
           tags: ['cameras'],
           summary: 'List cameras with their current status',
@@ -40,7 +42,9 @@ export function cameraRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         const [cams, statuses] = await Promise.all([deps.cameras.list(), deps.cameras.listStatus()]);
         const stored = new Map(statuses.map((s) => [s.cameraId, s]));
         const wanted = cams.filter(
-          (c) => (req.query.group === undefined || c.group === req.query.group) && (req.query.enabled === undefined || c.enabled === req.query.enabled),
+          (c) =>
+            mayAccessGroup(req, c.group) &&
+            (req.query.group === undefined || c.group === req.query.group) && (req.query.enabled === undefined || c.enabled === req.query.enabled),
         );
         const items = await Promise.all(wanted.map(async (c) => presentCamera(c, await resolveStatus(deps, c.id, stored.get(c.id) ?? null))));
         return { items };
@@ -50,6 +54,7 @@ export function cameraRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/api/v1/cameras/:id',
       {
+        config: { permission: 'cameras:read' },
         schema: {
           tags: ['cameras'],
           summary: 'One camera with its configuration and status',
@@ -59,7 +64,7 @@ export function cameraRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       },
       async (req) => {
         const cam = await deps.cameras.get(req.params.id);
-        if (!cam) throw notFound(`camera ${req.params.id}`);
+        if (!cam || !mayAccessGroup(req, cam.group)) throw notFound(`camera ${req.params.id}`);
         return presentCamera(cam, await resolveStatus(deps, cam.id, await deps.cameras.getStatus(cam.id)));
       },
     );
@@ -67,6 +72,7 @@ export function cameraRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/api/v1/cameras/:id/status',
       {
+        config: { permission: 'cameras:read' },
         schema: {
           tags: ['cameras'],
           summary: 'Live status of a camera (online / reconnecting / failed with the reason, fps, drops, last frame)',
@@ -76,7 +82,7 @@ export function cameraRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
       },
       async (req) => {
         const [cam, stored] = await Promise.all([deps.cameras.get(req.params.id), deps.cameras.getStatus(req.params.id)]);
-        if (!cam) throw notFound(`camera ${req.params.id}`);
+        if (!cam || !mayAccessGroup(req, cam.group)) throw notFound(`camera ${req.params.id}`);
         const status = await resolveStatus(deps, cam.id, stored);
         if (!status) throw notFound(`status of camera ${req.params.id} (not reported yet)`);
         return status;

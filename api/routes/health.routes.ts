@@ -43,6 +43,7 @@ export function healthRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/health',
       {
+        config: { public: true },
         schema: {
           tags: ['system'],
           summary: 'Liveness and dependencies (database, object store, Redis); 503 when one is down. No authentication.',

@@ -35,11 +35,11 @@ export function webRoutes(webDir: string): FastifyPluginAsyncTypebox {
       if (!f) throw notFound(`file ${name}`);
       return f;
     };
-    app.get('/', { schema: { hide: true } }, async (_req, reply) => {
+    app.get('/', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => {
       const f = send('index.html');
       return reply.type(f.type).header('cache-control', 'no-cache').send(f.body);
     });
-    app.get('/web/:file', { schema: { hide: true, params: Type.Object({ file: Type.String({ maxLength: 128 }) }) } }, async (req, reply) => {
+    app.get('/web/:file', { config: { public: true }, schema: { hide: true, params: Type.Object({ file: Type.String({ maxLength: 128 }) }) } }, async (req, reply) => {
       const f = send(req.params.file);
       return reply.type(f.type).header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff').send(f.body);
     });

@@ -15,6 +15,8 @@ const QUARTER_MS = 15 * MINUTE_MS;
 
 export interface CountQuery {
   cameraId?: string;
+  /** Only these cameras (access scoping); an empty list matches nothing. */
+  cameraIds?: readonly string[];
   lineId?: string;
   cls?: ObjectClass;
   direction?: Direction;
@@ -74,6 +76,8 @@ export interface StoredTrack {
 
 export interface CrossingQuery {
   cameraId?: string;
+  /** Only these cameras (access scoping); an empty list matches nothing. */
+  cameraIds?: readonly string[];
   lineId?: string;
   trackId?: string;
   cls?: ObjectClass;
@@ -89,6 +93,8 @@ export interface CrossingQuery {
 
 export interface TrackQuery {
   cameraId?: string;
+  /** Only these cameras (access scoping); an empty list matches nothing. */
+  cameraIds?: readonly string[];
   cls?: ObjectClass;
   /** Tracks still seen at or after this time, epoch ms. */
   from?: number;
@@ -277,6 +283,7 @@ export class AnalyticsRepository {
     w.add((p) => `bucket_start >= ${p}`, new Date(q.from));
     w.add((p) => `bucket_start < ${p}`, new Date(q.to));
     if (q.cameraId !== undefined) w.add((p) => `camera_id = ${p}`, q.cameraId);
+    if (q.cameraIds !== undefined) w.add((p) => `camera_id = ANY(${p}::text[])`, q.cameraIds);
     if (q.lineId !== undefined) w.add((p) => `line_id = ${p}`, q.lineId);
     if (q.cls !== undefined) w.add((p) => `class = ${p}`, q.cls);
     if (q.direction !== undefined) w.add((p) => `direction = ${p}`, q.direction);
@@ -334,6 +341,7 @@ export class AnalyticsRepository {
     const limit = clampLimit(q.limit);
     const w = new Where();
     if (q.cameraId !== undefined) w.add((p) => `camera_id = ${p}`, q.cameraId);
+    if (q.cameraIds !== undefined) w.add((p) => `camera_id = ANY(${p}::text[])`, q.cameraIds);
     if (q.lineId !== undefined) w.add((p) => `line_id = ${p}`, q.lineId);
     if (q.trackId !== undefined) w.add((p) => `track_id = ${p}`, q.trackId);
     if (q.cls !== undefined) w.add((p) => `class = ${p}`, q.cls);
@@ -376,6 +384,7 @@ export class AnalyticsRepository {
     const limit = clampLimit(q.limit);
     const w = new Where();
     if (q.cameraId !== undefined) w.add((p) => `camera_id = ${p}`, q.cameraId);
+    if (q.cameraIds !== undefined) w.add((p) => `camera_id = ANY(${p}::text[])`, q.cameraIds);
     if (q.cls !== undefined) w.add((p) => `class = ${p}`, q.cls);
     if (q.from !== undefined) w.add((p) => `last_seen_at >= ${p}`, new Date(q.from));
     if (q.to !== undefined) w.add((p) => `first_seen_at < ${p}`, new Date(q.to));
