@@ -10,6 +10,7 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   analyze: async () => (await import('./commands/analyze.command.js')).analyzeCommand,
   api: async () => (await import('./commands/api.command.js')).apiCommand,
   demo: async () => (await import('./commands/demo.command.js')).demoCommand,
+  faces: async () => (await import('./commands/faces.command.js')).facesCommand,
   ingest: async () => (await import('./commands/ingest.command.js')).ingestCommand,
   migrate: async () => (await import('./commands/migrate.command.js')).migrateCommand,
   plates: async () => (await import('./commands/plates.command.js')).platesCommand,

@@ -86,7 +86,7 @@ describe('scoreFaceQuality', () => {
     const bySize = [8, 16, 24, 40, 64, 200].map((faceSizePx) => scoreFaceQuality({ ...base, faceSizePx }).quality);
     const bySharp = [1, 15, 30, 60, 120, 500].map((laplacianVariance) => scoreFaceQuality({ ...base, laplacianVariance }).quality);
     const byYaw = [80, 60, 45, 30, 10, 0].map((yawDeg) => scoreFaceQuality({ ...base, headPose: { ...frontal, yawDeg } }).quality);
-    const byPitch = [60, 40, 25, 0].map((pitchDeg) => scoreFaceQuality({ ...base, headPose: { ...frontal, pitchDeg: -pitchDeg } }).quality);
+    const byPitch = [70, 50, 35, 0].map((pitchDeg) => scoreFaceQuality({ ...base, headPose: { ...frontal, pitchDeg: -pitchDeg } }).quality);
     for (const series of [bySize, bySharp, byYaw, byPitch]) {
       for (let i = 1; i < series.length; i++) expect(series[i]!).toBeGreaterThanOrEqual(series[i - 1]!);
       expect(series[0]).toBe(0);

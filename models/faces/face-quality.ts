@@ -47,15 +47,18 @@ export interface FacePose {
  * 45°: the nose protrudes about 0.45 eye distances in front of the eye plane (anthropometric average).
  */
 const NOSE_DEPTH_PER_EYE_DISTANCE = 0.45;
-/** Nose tip to eye line over nose tip to mouth line on a frontal face (ArcFace template: 20.1 / 20.6). */
-const FRONTAL_EYE_NOSE_RATIO = 0.975;
+/** Where the nose tip sits between the eye line (0) and the mouth line (1) on a frontal face (ArcFace template: 20.1 / 40.7). */
+const FRONTAL_NOSE_FRACTION = 0.494;
+/** How far the nose tip protrudes in front of the eye–mouth plane, per eye-to-mouth distance (anthropometric average). */
+const NOSE_DEPTH_PER_FACE_HEIGHT = 0.35;
 
 /**
  * Head pose from the 5 landmarks (eye, eye, nose, mouth corner, mouth corner). Works in the face's own frame (the
- * axis from the eye midpoint to the mouth midpoint), so roll does not leak into yaw.
- * Yaw: the nose tip's sideways offset from that axis, over the eye distance, is depth·sin(yaw)/(cos(yaw)) for a
- * nose `NOSE_DEPTH_PER_EYE_DISTANCE` in front of the eyes. Pitch: the nose's position between the eye line and the
- * mouth line moves with tilt; its change in log ratio is mapped to degrees the same way. Both are rough (±10°).
+ * axis from the eye midpoint to the mouth midpoint), so roll does not leak into yaw or pitch.
+ * Yaw: a nose tip `NOSE_DEPTH_PER_EYE_DISTANCE` eye distances in front of the eyes moves sideways by that depth × tan(yaw)
+ * relative to the eye distance. Pitch: the nose tip's fraction of the way from the eye line to the mouth line moves by
+ * `NOSE_DEPTH_PER_FACE_HEIGHT` × tan(pitch). Pitch is the weaker cue: a smile lifts the mouth corners and reads as
+ * looking down by 15–25°, so the quality score only penalises large pitch. Both are rough (±10–15°).
  */
 export function estimateFacePose(lm: readonly Point[]): FacePose {
   if (lm.length !== 5) throw new RangeError(`estimateFacePose needs 5 landmarks, got ${lm.length}`);
@@ -84,16 +87,10 @@ export function estimateFacePose(lm: readonly Point[]): FacePose {
   const along = nx * ux + ny * uy; // distance from the eye line towards the mouth
   const scale = eyeDist > 1e-6 ? eyeDist : down;
   const yawDeg = (Math.atan2(side / scale, NOSE_DEPTH_PER_EYE_DISTANCE) * 180) / Math.PI;
-  let pitchDeg: number;
-  const below = down - along;
-  if (along > 1e-6 && below > 1e-6) {
-    const logRatio = Math.log(along / below / FRONTAL_EYE_NOSE_RATIO);
-    // Looking down shortens nose→mouth and lengthens eye→nose in the image: positive log ratio.
-    pitchDeg = (Math.atan2(logRatio, 1) * 180) / Math.PI;
-  } else {
-    // The nose is outside the eye–mouth band: an extreme tilt (or a bad landmark set).
-    pitchDeg = along <= 1e-6 ? -90 : 90;
-  }
+  const fraction = along / down;
+  // Outside the eye–mouth band the tilt is extreme (or the landmarks are wrong): report ±90°.
+  const pitchDeg =
+    fraction <= 0 ? -90 : fraction >= 1 ? 90 : (Math.atan2(fraction - FRONTAL_NOSE_FRACTION, NOSE_DEPTH_PER_FACE_HEIGHT) * 180) / Math.PI;
   return { yawDeg, pitchDeg, rollDeg };
 }
 
@@ -122,9 +119,9 @@ export interface FaceQualityOptions {
   goodYawDeg?: number;
   /** |yaw| in degrees from which pose quality is 0. Default 60. */
   maxYawDeg?: number;
-  /** |pitch| in degrees up to which pose quality is 1. Default 20. */
+  /** |pitch| in degrees up to which pose quality is 1. Default 30 (smiles read as 15–25°). */
   goodPitchDeg?: number;
-  /** |pitch| in degrees from which pose quality is 0. Default 50. */
+  /** |pitch| in degrees from which pose quality is 0. Default 55. */
   maxPitchDeg?: number;
   /** |roll| in degrees from which pose quality is 0 (alignment undoes moderate roll). Default 75. */
   maxRollDeg?: number;
@@ -152,7 +149,7 @@ export function scoreFaceQuality(
   const lv = Math.max(m.laplacianVariance, 1e-6);
   const sharpness = rampUp(Math.log(lv), Math.log(opts.minSharpness ?? 15), Math.log(opts.goodSharpness ?? 120));
   const yaw = falloff(Math.abs(m.headPose.yawDeg), opts.goodYawDeg ?? 25, opts.maxYawDeg ?? 60);
-  const pitch = falloff(Math.abs(m.headPose.pitchDeg), opts.goodPitchDeg ?? 20, opts.maxPitchDeg ?? 50);
+  const pitch = falloff(Math.abs(m.headPose.pitchDeg), opts.goodPitchDeg ?? 30, opts.maxPitchDeg ?? 55);
   const roll = Math.abs(m.headPose.rollDeg) >= (opts.maxRollDeg ?? 75) ? 0 : 1;
   const pose = yaw * pitch * roll;
   return { quality: size * sharpness * pose, size, sharpness, pose, ...m };
