@@ -5,7 +5,7 @@ import type { AnalyticsRepository } from '../storage/repositories/analytics.repo
 import type { CameraRepository } from '../storage/repositories/camera.repository.js';
 
 /** What the API reads; the composition root passes the real repositories, tests may pass real or fake ones. */
-export type CameraReader = Pick<CameraRepository, 'list' | 'get' | 'getStatus' | 'listStatus'>;
+export type CameraReader = Pick<CameraRepository, 'list' | 'get' | 'getStatus' | 'listStatus' | 'insert' | 'upsertMany' | 'remove'>;
 export type AnalyticsReader = Pick<AnalyticsRepository, 'counts' | 'listCrossings' | 'getCrossing' | 'listTracks' | 'getTrack' | 'ping'>;
 
 export interface AppDeps {

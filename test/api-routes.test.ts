@@ -441,6 +441,8 @@ describe('with the auth plugin installed (deny by default, camera groups)', () =
     expect((await as('analyst', '/api/v1/counts')).statusCode).toBe(200);
     expectError(await as('analyst', `/api/v1/crossings/${encodeURIComponent('cam-1:e1:L1:cam-1:e1:2')}/snapshot`), 403, 'IOCV_FORBIDDEN');
     expect((await as('op1', `/api/v1/crossings/${encodeURIComponent('cam-1:e1:L1:cam-1:e1:2')}/snapshot`)).statusCode).toBe(200);
+    const add = await secured.inject({ method: 'POST', url: '/api/v1/cameras', headers: { authorization: 'Bearer op1' }, payload: { id: 'x', url: 'rtsp://h/x' } });
+    expectError(add, 403, 'IOCV_FORBIDDEN');
   });
 
   it('limits every data route to the cameras of the caller\'s groups', async () => {
@@ -459,5 +461,56 @@ describe('with the auth plugin installed (deny by default, camera groups)', () =
     expect((await as('op3', '/api/v1/tracks')).json().items).toEqual([]);
     expectError(await as('op3', `/api/v1/tracks/${encodeURIComponent('cam-1:e1:1')}`), 404, 'IOCV_NOT_FOUND');
     expect((await as('analyst', '/api/v1/tracks')).json().items).toHaveLength(3);
+  });
+});
+
+describe('cameras at runtime (write routes)', () => {
+  const body = (id: string, over: Record<string, unknown> = {}) => ({
+    id,
+    name: 'Cầu Sài Gòn',
+    url: 'rtsp://ops:p4ss@10.0.0.9:554/live',
+    group: 'district-9',
+    fps: 4,
+    lines: [{ id: 'L1', points: [[0.1, 0.5], [0.9, 0.5]] }],
+    ...over,
+  });
+
+  it('adds a camera once, with defaults, and masks its credentials', async () => {
+    const res = await app.inject({ method: 'POST', url: '/api/v1/cameras', payload: body('cam-9') });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json()).toMatchObject({ id: 'cam-9', fps: 4, inputSize: CAMERA_DEFAULTS.inputSize, enabled: true, url: 'rtsp://ops:***@10.0.0.9:554/live', status: null });
+    expect((await cameras.get('cam-9'))!.url).toBe('rtsp://ops:p4ss@10.0.0.9:554/live');
+    expectError(await app.inject({ method: 'POST', url: '/api/v1/cameras', payload: body('cam-9') }), 409, 'IOCV_CONFLICT');
+  });
+
+  it('rejects unknown keys and semantic errors with the path of the bad key', async () => {
+    expectError(await app.inject({ method: 'POST', url: '/api/v1/cameras', payload: body('cam-8', { colour: 'red' }) }), 400, 'IOCV_VALIDATION');
+    const dup = await app.inject({
+      method: 'POST',
+      url: '/api/v1/cameras',
+      payload: body('cam-8', { lines: [{ id: 'L1', points: [[0, 0], [1, 1]] }, { id: 'L1', points: [[0, 1], [1, 0]] }] }),
+    });
+    expectError(dup, 400, 'IOCV_VALIDATION');
+    expect(dup.json().error.details).toEqual([expect.objectContaining({ path: 'lines[1].id' })]);
+    expectError(await app.inject({ method: 'POST', url: '/api/v1/cameras', payload: body('cam-8', { url: 'ftp://x/y' }) }), 400, 'IOCV_VALIDATION');
+    expect(await cameras.get('cam-8')).toBeNull();
+  });
+
+  it('replaces a camera, keeping stored credentials when the masked URL is sent back', async () => {
+    const current = (await get('/api/v1/cameras/cam-9')).json();
+    const res = await app.inject({ method: 'PUT', url: '/api/v1/cameras/cam-9', payload: body('cam-9', { url: current.url, fps: 2, lines: [] }) });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ fps: 2, lines: [] });
+    expect((await cameras.get('cam-9'))!.url).toBe('rtsp://ops:p4ss@10.0.0.9:554/live');
+    expectError(await app.inject({ method: 'PUT', url: '/api/v1/cameras/cam-9', payload: body('cam-7') }), 400, 'IOCV_BAD_REQUEST');
+    const created = await app.inject({ method: 'PUT', url: '/api/v1/cameras/cam-7', payload: body('cam-7') });
+    expect(created.statusCode).toBe(201);
+  });
+
+  it('removes cameras', async () => {
+    expect((await app.inject({ method: 'DELETE', url: '/api/v1/cameras/cam-9' })).statusCode).toBe(204);
+    expect((await app.inject({ method: 'DELETE', url: '/api/v1/cameras/cam-7' })).statusCode).toBe(204);
+    expectError(await app.inject({ method: 'DELETE', url: '/api/v1/cameras/cam-9' }), 404, 'IOCV_NOT_FOUND');
+    expectError(await get('/api/v1/cameras/cam-9'), 404, 'IOCV_NOT_FOUND');
   });
 });

@@ -1,9 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { ConfigError, parseCameraConfig } from '../../pipeline/config/camera-config.js';
+import { CameraSchema as CameraInputSchema, type CameraConfig } from '../../pipeline/config/camera-config.schema.js';
 import type { CameraStatus } from '../../pipeline/domain.types.js';
+import type { CameraRecord } from '../../storage/repositories/camera.repository.js';
 import type { AppDeps } from '../app.types.js';
-import { ErrorResponseSchema, notFound } from '../errors.js';
-import { presentCamera, presentStatus } from '../present.js';
+import { ApiError, ErrorResponseSchema, notFound } from '../errors.js';
+import { presentCamera, presentStatus, redactUrl } from '../present.js';
 import { CameraListQuery, CameraSchema, CameraStatusSchema } from '../schemas/cameras.schema.js';
 import { IdParam } from '../schemas/common.schema.js';
 import { mayAccessGroup } from '../access.js';
@@ -23,6 +26,20 @@ async function resolveStatus(deps: AppDeps, cameraId: string, stored: CameraStat
   }
   if (live && (!stored || live.updatedAt >= stored.updatedAt)) return presentStatus(live, 'live');
   return stored ? presentStatus(stored, 'stored') : null;
+}
+
+/** Validates a camera body semantically (duplicate line ids, URL scheme, ...) with defaults applied. */
+function parseBody(body: unknown, existing: CameraRecord | null): CameraConfig {
+  let cam: CameraConfig;
+  try {
+    cam = parseCameraConfig(body, 'body');
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ApiError('IOCV_VALIDATION', err.issues.map((i) => `${i.path}: ${i.message}`).join('; '), err.issues.map((i) => ({ in: 'body', path: i.path, message: i.message })));
+    throw err;
+  }
+  // A client editing what GET returned sends the masked URL back: keep the stored credentials.
+  if (existing && cam.url === redactUrl(existing.url)) cam.url = existing.url;
+  return cam;
 }
 
 export function cameraRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
@@ -86,6 +103,70 @@ export function cameraRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
         const status = await resolveStatus(deps, cam.id, stored);
         if (!status) throw notFound(`status of camera ${req.params.id} (not reported yet)`);
         return status;
+      },
+    );
+
+    app.post(
+      '/api/v1/cameras',
+      {
+        config: { permission: 'cameras:write' },
+        schema: {
+          tags: ['cameras'],
+          summary: 'Add a camera (ingest picks it up within seconds, no restart)',
+          body: CameraInputSchema,
+          response: { 201: CameraSchema, 400: ErrorResponseSchema, 409: ErrorResponseSchema },
+        },
+      },
+      async (req, reply) => {
+        const cam = parseBody(req.body, null);
+        if (!mayAccessGroup(req, cam.group)) throw new ApiError('IOCV_FORBIDDEN', `camera group ${cam.group ?? '(none)'} is outside your groups`);
+        if (!(await deps.cameras.insert(cam))) throw new ApiError('IOCV_CONFLICT', `camera ${cam.id} already exists`);
+        const stored = await deps.cameras.get(cam.id);
+        return reply.status(201).send(presentCamera(stored!, null));
+      },
+    );
+
+    app.put(
+      '/api/v1/cameras/:id',
+      {
+        config: { permission: 'cameras:write' },
+        schema: {
+          tags: ['cameras'],
+          summary: 'Create or replace a camera, lines and zones included (ingest applies it within seconds)',
+          params: IdParams,
+          body: CameraInputSchema,
+          response: { 200: CameraSchema, 201: CameraSchema, 400: ErrorResponseSchema, 404: ErrorResponseSchema },
+        },
+      },
+      async (req, reply) => {
+        if (req.body.id !== req.params.id) throw new ApiError('IOCV_BAD_REQUEST', `body id "${req.body.id}" differs from the path id "${req.params.id}"`);
+        const existing = await deps.cameras.get(req.params.id);
+        if (existing && !mayAccessGroup(req, existing.group)) throw notFound(`camera ${req.params.id}`);
+        const cam = parseBody(req.body, existing);
+        if (!mayAccessGroup(req, cam.group)) throw new ApiError('IOCV_FORBIDDEN', `camera group ${cam.group ?? '(none)'} is outside your groups`);
+        await deps.cameras.upsertMany([cam]);
+        const stored = await deps.cameras.get(cam.id);
+        const status = await resolveStatus(deps, cam.id, await deps.cameras.getStatus(cam.id));
+        return reply.status(existing ? 200 : 201).send(presentCamera(stored!, status));
+      },
+    );
+
+    app.delete(
+      '/api/v1/cameras/:id',
+      {
+        config: { permission: 'cameras:write' },
+        schema: {
+          tags: ['cameras'],
+          summary: 'Remove a camera (ingest stops it within seconds); its counts and crossings stay',
+          params: IdParams,
+          response: { 204: Type.Null({ description: 'removed' }), 404: ErrorResponseSchema },
+        },
+      },
+      async (req, reply) => {
+        const existing = await deps.cameras.get(req.params.id);
+        if (!existing || !mayAccessGroup(req, existing.group)) throw notFound(`camera ${req.params.id}`);
+        await deps.cameras.remove(req.params.id);
+        return reply.status(204).send(null);
       },
     );
   };

@@ -103,6 +103,15 @@ export class CameraRepository {
     return res.rowCount ?? 0;
   }
 
+  /** Inserts a camera unless its id exists. Returns whether it was inserted. */
+  async insert(c: CameraConfig): Promise<boolean> {
+    const res = await this.pool.query(
+      `INSERT INTO cameras (id, name, url, enabled, camera_group, config) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
+      [c.id, c.name, c.url, c.enabled, c.group, JSON.stringify(configJson(c))],
+    );
+    return (res.rowCount ?? 0) > 0;
+  }
+
   async list(): Promise<CameraRecord[]> {
     const { rows } = await this.pool.query<CameraRow>(`SELECT ${CAMERA_COLUMNS} FROM cameras ORDER BY id`);
     return rows.map(toCamera);
