@@ -11,7 +11,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { existsSync, mkdtempSync, openSync, closeSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +28,12 @@ export interface SimCameraOptions {
   fps?: number;
   /** Re-scale to this width in pixels (height keeps the aspect ratio, rounded to even). @default the file's width */
   width?: number;
+  /**
+   * Encode the clip once to H.264 (1 s GOP) in a cache under os.tmpdir() and replay it with stream copy, so a camera
+   * costs ~1 % of a core instead of a live x264 encode (~5 % per camera): the benchmark needs the CPU for analysis.
+   * @default true
+   */
+  encodeOnce?: boolean;
 }
 
 export interface RtspSimulatorOptions {
@@ -112,9 +119,59 @@ async function freeUdpPort(): Promise<number> {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 interface Cam {
-  opts: Required<Pick<SimCameraOptions, 'name' | 'file' | 'loop'>> & Pick<SimCameraOptions, 'fps' | 'width'>;
+  opts: Required<Pick<SimCameraOptions, 'name' | 'file' | 'loop' | 'encodeOnce'>> & Pick<SimCameraOptions, 'fps' | 'width'>;
   udpPort: number;
   feeder: ChildProcess | null;
+  /** The pre-encoded clip replayed with stream copy (encodeOnce). */
+  prepared: string | null;
+}
+
+/** x264 settings shared by the live and the one-off encode: a keyframe every second whatever the frame rate, so a
+ * new client waits at most ~1 s for its first picture. */
+function encodeArgs(fps: number | undefined, width: number | undefined, preset: string): string[] {
+  const filters: string[] = [];
+  if (fps) filters.push(`fps=${fps}`);
+  if (width) filters.push(`scale=${width}:-2`);
+  return [
+    '-an',
+    ...(filters.length ? ['-vf', filters.join(',')] : []),
+    '-c:v', 'libx264', '-preset', preset, '-tune', 'zerolatency',
+    '-g', '50', '-force_key_frames', 'expr:gte(t,n_forced*1)', '-pix_fmt', 'yuv420p',
+  ];
+}
+
+const CACHE_DIR = path.join(os.tmpdir(), 'iocv-rtsp-sim-cache');
+
+/** Encodes `file` once per (file, size, mtime, fps, width) into the shared cache; concurrent callers share the work. */
+const preparing = new Map<string, Promise<string>>();
+async function prepareClip(file: string, fps: number | undefined, width: number | undefined, ffmpegPath: string, logFile: string): Promise<string> {
+  const st = statSync(file);
+  const key = createHash('sha256').update(JSON.stringify([path.resolve(file), st.size, st.mtimeMs, fps ?? null, width ?? null])).digest('hex').slice(0, 20);
+  const out = path.join(CACHE_DIR, `${key}.ts`);
+  if (existsSync(out)) return out;
+  const pending = preparing.get(out);
+  if (pending) return pending;
+  const job = (async () => {
+    mkdirSync(CACHE_DIR, { recursive: true });
+    const tmp = `${out}.${process.pid}.${Date.now()}.part`;
+    const fd = openSync(logFile, 'a');
+    const args = ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', '-i', file, ...encodeArgs(fps, width, 'veryfast'), '-f', 'mpegts', tmp];
+    writeSync(fd, `--- ${new Date().toISOString()} prepare: ffmpeg ${args.join(' ')}\n`);
+    const child = spawnTied(ffmpegPath, args, ['ignore', fd, fd]);
+    closeSync(fd);
+    const code = await new Promise<number | null>((resolve) => {
+      child.once('error', () => resolve(-1));
+      child.once('exit', (c) => resolve(c));
+    });
+    if (code !== 0 || !existsSync(tmp)) {
+      rmSync(tmp, { force: true });
+      throw new RtspSimulatorError(`could not encode ${file} for the simulator (ffmpeg exit ${code}, log: ${logFile})`);
+    }
+    renameSync(tmp, out);
+    return out;
+  })().finally(() => preparing.delete(out));
+  preparing.set(out, job);
+  return job;
 }
 
 export class RtspSimulator {
@@ -142,10 +199,17 @@ export class RtspSimulator {
       if (!NAME_RE.test(c.name)) throw new RtspSimulatorError(`bad camera name "${c.name}": letters, digits, _ . - only`);
       if (cams.some((x) => x.opts.name === c.name)) throw new RtspSimulatorError(`duplicate camera name "${c.name}"`);
       if (!existsSync(c.file)) throw new RtspSimulatorError(`no such video file: ${c.file}`);
-      cams.push({ opts: { loop: true, ...c }, udpPort: await freeUdpPort(), feeder: null });
+      cams.push({ opts: { loop: true, encodeOnce: true, ...c }, udpPort: await freeUdpPort(), feeder: null, prepared: null });
     }
     const sim = new RtspSimulator(opts, cams);
     try {
+      await Promise.all(
+        cams
+          .filter((c) => c.opts.encodeOnce)
+          .map(async (c) => {
+            c.prepared = await prepareClip(c.opts.file, c.opts.fps, c.opts.width, opts.ffmpegPath ?? 'ffmpeg', path.join(sim.logDir, `feeder-${c.opts.name}.log`));
+          }),
+      );
       for (const c of cams) sim.spawnFeeder(c);
       await sim.spawnServer();
       await sim.waitServing([...sim.cams.keys()]);
@@ -223,19 +287,13 @@ export class RtspSimulator {
 
   private spawnFeeder(cam: Cam): void {
     const { file, loop, fps, width } = cam.opts;
-    const filters: string[] = [];
-    if (fps) filters.push(`fps=${fps}`);
-    if (width) filters.push(`scale=${width}:-2`);
+    const input = cam.prepared ?? file;
     const args = [
       '-nostdin', '-hide_banner', '-loglevel', 'warning',
       '-re',
       ...(loop ? ['-stream_loop', '-1'] : []),
-      '-i', file,
-      '-an',
-      ...(filters.length ? ['-vf', filters.join(',')] : []),
-      // A keyframe every second whatever the frame rate: a new client waits at most ~1 s for its first frame.
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency',
-      '-g', '50', '-force_key_frames', 'expr:gte(t,n_forced*1)', '-pix_fmt', 'yuv420p',
+      '-i', input,
+      ...(cam.prepared ? ['-an', '-c:v', 'copy'] : encodeArgs(fps, width, 'ultrafast')),
       '-f', 'mpegts', `udp://${HOST}:${cam.udpPort}?pkt_size=1316`,
     ];
     const fd = this.logFd(`feeder-${cam.opts.name}.log`);
