@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   ingest: async () => (await import('./commands/ingest.command.js')).ingestCommand,
   migrate: async () => (await import('./commands/migrate.command.js')).migrateCommand,
   plates: async () => (await import('./commands/plates.command.js')).platesCommand,
+  pose: async () => (await import('./commands/pose.command.js')).poseCommand,
   worker: async () => (await import('./commands/worker.command.js')).workerCommand,
 };
 

@@ -192,42 +192,45 @@ export interface AlignedFace {
 }
 
 /**
- * Align a face to the ArcFace template. When the face is much larger than the crop (a face of 600 px shrunk to
- * 112 px), plain bilinear sampling aliases: the face region is first averaged down by an integer factor so that
- * the final warp shrinks by at most 2×, like an area-interpolated resize.
+ * {@link warpSimilarity} that does not alias when it shrinks: when the output is more than 2× smaller
+ * than the source (a 600 px face to 112 px, a 1080p frame to 256 px), the source region is first averaged down by an
+ * integer factor so that the final bilinear warp shrinks by at most 2×, like an area-interpolated resize.
  */
+export function warpSimilaritySmooth(img: RgbImage, srcToDst: SimilarityTransform, width: number, height: number): RgbImage {
+  const factor = Math.floor(1 / similarityScale(srcToDst));
+  if (factor < 2) return warpSimilarity(img, srcToDst, width, height);
+  // Source rectangle that the output sees (inverse-mapped corners), with a block of margin for the bilinear taps.
+  const inv = invertSimilarity(srcToDst);
+  const corners = [
+    applySimilarity(inv, { x: -1, y: -1 }),
+    applySimilarity(inv, { x: width, y: -1 }),
+    applySimilarity(inv, { x: -1, y: height }),
+    applySimilarity(inv, { x: width, y: height }),
+  ];
+  const x0 = Math.max(0, Math.floor(Math.min(...corners.map((c) => c.x))) - factor);
+  const y0 = Math.max(0, Math.floor(Math.min(...corners.map((c) => c.y))) - factor);
+  const x1 = Math.min(img.width, Math.ceil(Math.max(...corners.map((c) => c.x))) + factor);
+  const y1 = Math.min(img.height, Math.ceil(Math.max(...corners.map((c) => c.y))) + factor);
+  if (x1 - x0 < factor || y1 - y0 < factor) return warpSimilarity(img, srcToDst, width, height);
+  const small = boxDownsample(img, x0, y0, x1 - x0, y1 - y0, factor);
+  // Source X = x0 + (factor − 1)/2 + factor·x', so the transform from small-image pixels is A·factor, A·offset + t.
+  const ox = x0 + (factor - 1) / 2;
+  const oy = y0 + (factor - 1) / 2;
+  const fromSmall: SimilarityTransform = {
+    a: srcToDst.a * factor,
+    b: srcToDst.b * factor,
+    tx: srcToDst.a * ox - srcToDst.b * oy + srcToDst.tx,
+    ty: srcToDst.b * ox + srcToDst.a * oy + srcToDst.ty,
+  };
+  return warpSimilarity(small, fromSmall, width, height);
+}
+
+/** Align a face to the ArcFace template (see {@link warpSimilaritySmooth} for large faces). */
 export function alignFace(img: RgbImage, landmarks: readonly Point[], size = ALIGNED_FACE_SIZE): AlignedFace {
   if (landmarks.length !== 5) throw new RangeError(`alignFace needs 5 landmarks, got ${landmarks.length}`);
   const k = size / ALIGNED_FACE_SIZE;
   const template = ARCFACE_TEMPLATE_112.map((p) => ({ x: p.x * k, y: p.y * k }));
   const transform = estimateSimilarity(landmarks, template);
   const residualPx = similarityResidual(transform, landmarks, template);
-  const scale = similarityScale(transform);
-  const factor = Math.floor(1 / scale);
-  if (factor < 2) return { image: warpSimilarity(img, transform, size, size), transform, residualPx };
-
-  // Source rectangle that the crop sees (inverse-mapped corners), with a block of margin for the bilinear taps.
-  const inv = invertSimilarity(transform);
-  const corners = [
-    applySimilarity(inv, { x: -1, y: -1 }),
-    applySimilarity(inv, { x: size, y: -1 }),
-    applySimilarity(inv, { x: -1, y: size }),
-    applySimilarity(inv, { x: size, y: size }),
-  ];
-  const x0 = Math.max(0, Math.floor(Math.min(...corners.map((c) => c.x))) - factor);
-  const y0 = Math.max(0, Math.floor(Math.min(...corners.map((c) => c.y))) - factor);
-  const x1 = Math.min(img.width, Math.ceil(Math.max(...corners.map((c) => c.x))) + factor);
-  const y1 = Math.min(img.height, Math.ceil(Math.max(...corners.map((c) => c.y))) + factor);
-  if (x1 - x0 < factor || y1 - y0 < factor) return { image: warpSimilarity(img, transform, size, size), transform, residualPx };
-  const small = boxDownsample(img, x0, y0, x1 - x0, y1 - y0, factor);
-  // Source X = x0 + (factor − 1)/2 + factor·x', so the transform from small-image pixels is A·factor, A·offset + t.
-  const ox = x0 + (factor - 1) / 2;
-  const oy = y0 + (factor - 1) / 2;
-  const fromSmall: SimilarityTransform = {
-    a: transform.a * factor,
-    b: transform.b * factor,
-    tx: transform.a * ox - transform.b * oy + transform.tx,
-    ty: transform.b * ox + transform.a * oy + transform.ty,
-  };
-  return { image: warpSimilarity(small, fromSmall, size, size), transform, residualPx };
+  return { image: warpSimilaritySmooth(img, transform, size, size), transform, residualPx };
 }
