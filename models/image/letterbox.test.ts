@@ -168,6 +168,12 @@ describe('resizeTo', () => {
     expect(Array.from({ length: 8 }, (_, x) => r.data[x * 3])).toEqual([0, 0, 1, 1, 2, 2, 3, 3]);
   });
 
+  it('rejects images whose buffer does not hold width × height × 3 bytes (e.g. RGBA)', () => {
+    const rgba = { data: new Uint8Array(2 * 2 * 4), width: 2, height: 2 };
+    expect(() => resizeTo(rgba, 4, 4)).toThrow(/needs 12 bytes, has 16/);
+    expect(() => toTensor(rgba, { channelOrder: 'rgb', layout: 'nchw' })).toThrow(RangeError);
+  });
+
   it('rejects an empty target', () => {
     expect(() => resizeTo(solid(2, 2, [0, 0, 0]), 0, 2)).toThrow(RangeError);
   });

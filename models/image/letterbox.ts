@@ -108,6 +108,10 @@ function makeWriter(width: number, height: number, opts: TensorLayoutOptions, te
  * Same-size sources are copied exactly.
  */
 function resampleInto(src: RgbImage, wr: Writer, tensorWidth: number, x0: number, y0: number, w: number, h: number): void {
+  // An RGBA or stale buffer would silently shear the image; fail instead.
+  if (src.data.length !== src.width * src.height * 3 || src.width < 1 || src.height < 1) {
+    throw new RangeError(`RgbImage ${src.width}x${src.height} needs ${src.width * src.height * 3} bytes, has ${src.data.length}`);
+  }
   const { tensor, pixelStride, channelStride } = wr;
   const [s0, s1, s2] = wr.srcChannel;
   const [m0, m1, m2] = wr.mul;
