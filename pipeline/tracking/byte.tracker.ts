@@ -195,7 +195,11 @@ export class ByteTracker {
     // 1. Predict every track to this frame's time.
     for (const t of this.tracks) {
       const dt = (tMs - t.stateMs) / 1000;
-      if (t.state === 'lost') t.kf.mean[7] = 0; // ByteTrack: a lost box does not keep growing or shrinking
+      if (t.state === 'lost') {
+        // ByteTrack: a lost box does not keep growing or shrinking.
+        t.kf.mean[6] = 0;
+        t.kf.mean[7] = 0;
+      }
       t.kf = this.kalman.predict(t.kf, dt);
       t.stateMs = Math.max(t.stateMs, tMs);
     }

@@ -10,17 +10,17 @@ describe('KalmanBoxFilter', () => {
 
   it('round-trips a box through the measurement space', () => {
     const b = { x: 10, y: 20, w: 40, h: 20 };
-    expect(boxToMeasurement(b)).toEqual([30, 30, 2, 20]);
-    const m = meanToBox([30, 30, 2, 20, 0, 0, 0, 0]);
+    expect(boxToMeasurement(b)).toEqual([30, 30, 40, 20]);
+    const m = meanToBox([30, 30, 40, 20, 0, 0, 0, 0]);
     expect(m).toEqual(b);
   });
 
   it('initiates at the box with zero velocity, and predict without velocity keeps the box but grows uncertainty', () => {
     const s = kf.initiate(box(100, 50));
-    expect(s.mean.slice(0, 4)).toEqual([100, 50, 2, 20]);
+    expect(s.mean.slice(0, 4)).toEqual([100, 50, 40, 20]);
     expect(s.mean.slice(4)).toEqual([0, 0, 0, 0]);
     const p = kf.predict(s, 0.2);
-    expect(p.mean.slice(0, 4)).toEqual([100, 50, 2, 20]);
+    expect(p.mean.slice(0, 4)).toEqual([100, 50, 40, 20]);
     expect(p.covariance[0]![0]!).toBeGreaterThan(s.covariance[0]![0]!);
     // dt <= 0 changes nothing (a frame time that did not advance)
     expect(kf.predict(s, 0)).toEqual(s);
@@ -45,6 +45,26 @@ describe('KalmanBoxFilter', () => {
     let s = kf.initiate(box(100, 50));
     s = kf.update(kf.predict(s, 0.5), box(160, 50)); // 2 fps, 120 px/s
     expect(s.mean[4]!).toBeGreaterThan(100);
+  });
+
+  it('follows a fast change of box shape (an object entering the frame) within a few frames', () => {
+    // Seen at 5 fps: a wide sliver at the bottom edge growing into a tall box (w/h 3.9 → 0.9 in 1.2 s).
+    const seen = [
+      { x: 304, y: 392, w: 156, h: 40 },
+      { x: 288, y: 360, w: 184, h: 72 },
+      { x: 260, y: 316, w: 224, h: 116 },
+      { x: 248, y: 284, w: 236, h: 148 },
+      { x: 244, y: 240, w: 240, h: 192 },
+      { x: 240, y: 212, w: 244, h: 220 },
+      { x: 244, y: 172, w: 236, h: 260 },
+    ];
+    let s = kf.initiate(seen[0]!);
+    for (const b of seen.slice(1)) s = kf.update(kf.predict(s, 0.2), b);
+    const out = meanToBox(s.mean);
+    expect(out.w).toBeGreaterThan(236 * 0.8);
+    expect(out.w).toBeLessThan(236 * 1.25);
+    expect(out.h).toBeGreaterThan(260 * 0.8);
+    expect(out.h).toBeLessThan(260 * 1.25);
   });
 
   it('update pulls the state towards the measurement and shrinks the covariance', () => {

@@ -1,32 +1,36 @@
 /**
- * Constant-velocity Kalman filter on a box, as in SORT/ByteTrack: state (cx, cy, a, h, vcx, vcy, va, vh) with
- * a = w / h. Unlike ByteTrack, which steps once per frame, this filter steps in TIME (velocities are per second,
- * noise grows with the elapsed time), because the analysis fps differs per camera and frames can be dropped.
+ * Constant-velocity Kalman filter on a box: state (cx, cy, w, h, vcx, vcy, vw, vh).
  *
- * Noise levels follow ByteTrack's (position std h/20 and velocity std h/160 per frame at 30 fps, both scaled with the
- * box height so that near and far objects behave alike), converted to per-second rates.
+ * SORT and ByteTrack filter (cx, cy, a = w/h, h) with a nearly constant aspect ratio. We follow BoT-SORT (Aharon et
+ * al. 2022) and filter w and h directly, each with noise proportional to itself: at 2–5 fps a vehicle entering the
+ * frame or turning changes its box's aspect ratio several-fold within a second (an overhead car entering from the
+ * bottom edge went from w/h = 3.9 to 0.9 in 1.2 s in a real clip), and the stiff aspect state of ByteTrack then kept
+ * the tracked box 2.5× wider than the object, which ruins IoU association and puts the reference point far off.
+ *
+ * Unlike ByteTrack, which steps once per frame, this filter steps in TIME (velocities are per second, process noise
+ * grows with the elapsed time), because the analysis fps differs per camera and frames can be dropped. Noise levels
+ * follow ByteTrack's (position std 1/20 and velocity std 1/160 of the box size per frame at 30 fps), converted to
+ * per-second rates.
  */
 import type { Box } from '../domain.types.js';
 import { add, diag, identity, invert, multiply, multiplyVector, subtract, transpose, type Matrix } from './small-matrix.js';
 
 export interface KalmanBoxOptions {
-  /** Measurement noise std of cx, cy and h, as a fraction of h. @default 0.05 (ByteTrack's 1/20) */
+  /** Measurement noise std of (cx, w) and (cy, h), as a fraction of w and h respectively. @default 0.05 (1/20) */
   measurementPositionStd?: number;
-  /** Measurement noise std of the aspect ratio. @default 0.1 */
-  measurementAspectStd?: number;
-  /** Process noise of position, variance per second as a multiple of h². @default 0.075 (= 30 fps × (h/20)²) */
+  /** Process noise of position and size, variance per second as a multiple of w² (x, w) or h² (y, h). @default 0.075 (= 30 fps × (1/20)²) */
   processPositionVarPerSecond?: number;
-  /** Process noise of velocity, (px/s)² per second as a multiple of h². @default 1.05 (= 30 fps × (30 × h/160)²) */
+  /** Process noise of velocity, (px/s)² per second as a multiple of w² or h². @default 1.05 (= 30 fps × (30/160)²) */
   processVelocityVarPerSecond?: number;
   /**
-   * Initial velocity std, px/s as a multiple of h. Larger than ByteTrack's so that the second detection sets the
-   * velocity almost fully even at 2–5 fps, where objects move a box length or more between frames. @default 4
+   * Initial velocity std, px/s as a multiple of the box size. Larger than ByteTrack's so that the second detection
+   * sets the velocity almost fully even at 2–5 fps, where objects move a box length or more between frames. @default 4
    */
   initialVelocityStd?: number;
 }
 
 export interface KalmanState {
-  /** [cx, cy, a, h, vcx, vcy, va, vh] (px, px, ratio, px, then per second) */
+  /** [cx, cy, w, h, vcx, vcy, vw, vh] (px, then px per second) */
   mean: number[];
   covariance: Matrix;
 }
@@ -39,18 +43,23 @@ const H: Matrix = [
 ];
 const HT = transpose(H);
 
-/** Box (top-left, size) → measurement (cx, cy, a, h). */
+/** Box (top-left, size) → measurement (cx, cy, w, h). */
 export function boxToMeasurement(b: Box): [number, number, number, number] {
-  const h = Math.max(b.h, 1e-6);
-  return [b.x + b.w / 2, b.y + b.h / 2, b.w / h, h];
+  return [b.x + b.w / 2, b.y + b.h / 2, Math.max(b.w, 1e-6), Math.max(b.h, 1e-6)];
 }
 
-/** State mean → box; height and aspect are kept positive even when a prediction overshoots. */
+/** State mean → box; the size is kept positive (≥ 1 px) even when a prediction overshoots. */
 export function meanToBox(mean: readonly number[]): Box {
+  const w = Math.max(mean[2]!, 1);
   const h = Math.max(mean[3]!, 1);
-  const a = Math.max(mean[2]!, 0.05);
-  const w = a * h;
   return { x: mean[0]! - w / 2, y: mean[1]! - h / 2, w, h };
+}
+
+/** Per state dimension, the box size its noise scales with: w for x and w, h for y and h. */
+function scales(mean: readonly number[]): [number, number, number, number] {
+  const w = Math.max(mean[2]!, 1);
+  const h = Math.max(mean[3]!, 1);
+  return [w, h, w, h];
 }
 
 export class KalmanBoxFilter {
@@ -59,7 +68,6 @@ export class KalmanBoxFilter {
   constructor(opts: KalmanBoxOptions = {}) {
     this.o = {
       measurementPositionStd: opts.measurementPositionStd ?? 0.05,
-      measurementAspectStd: opts.measurementAspectStd ?? 0.1,
       processPositionVarPerSecond: opts.processPositionVarPerSecond ?? 0.075,
       processVelocityVarPerSecond: opts.processVelocityVarPerSecond ?? 1.05,
       initialVelocityStd: opts.initialVelocityStd ?? 4,
@@ -68,13 +76,10 @@ export class KalmanBoxFilter {
 
   initiate(box: Box): KalmanState {
     const z = boxToMeasurement(box);
-    const h = z[3];
-    const p = 2 * this.o.measurementPositionStd * h;
-    const v = this.o.initialVelocityStd * h;
-    return {
-      mean: [...z, 0, 0, 0, 0],
-      covariance: diag([p * p, p * p, 1e-4, p * p, v * v, v * v, 1e-6, v * v]),
-    };
+    const s = scales(z);
+    const p = s.map((v) => (2 * this.o.measurementPositionStd * v) ** 2);
+    const v = s.map((x) => (this.o.initialVelocityStd * x) ** 2);
+    return { mean: [...z, 0, 0, 0, 0], covariance: diag([...p, ...v]) };
   }
 
   /** Moves the state `dtSeconds` ahead (dt ≤ 0 leaves it unchanged). */
@@ -83,10 +88,11 @@ export class KalmanBoxFilter {
     const dt = dtSeconds;
     const F = identity(8);
     for (let i = 0; i < 4; i++) F[i]![i + 4] = dt;
-    const h2 = s.mean[3]! ** 2;
-    const qp = this.o.processPositionVarPerSecond * h2 * dt;
-    const qv = this.o.processVelocityVarPerSecond * h2 * dt;
-    const Q = diag([qp, qp, 3e-3 * dt, qp, qv, qv, 3e-6 * dt, qv]);
+    const sc = scales(s.mean).map((v) => v * v);
+    const Q = diag([
+      ...sc.map((v) => this.o.processPositionVarPerSecond * v * dt),
+      ...sc.map((v) => this.o.processVelocityVarPerSecond * v * dt),
+    ]);
     return {
       mean: multiplyVector(F, s.mean),
       covariance: add(multiply(multiply(F, s.covariance), transpose(F)), Q),
@@ -96,10 +102,7 @@ export class KalmanBoxFilter {
   /** Corrects the state with a measured box. */
   update(s: KalmanState, box: Box): KalmanState {
     const z = boxToMeasurement(box);
-    const h = s.mean[3]!;
-    const rp = (this.o.measurementPositionStd * h) ** 2;
-    const ra = this.o.measurementAspectStd ** 2;
-    const R = diag([rp, rp, ra, rp]);
+    const R = diag(scales(s.mean).map((v) => (this.o.measurementPositionStd * v) ** 2));
     const PHt = multiply(s.covariance, HT);
     const S = add(multiply(H, PHt), R);
     const K = multiply(PHt, invert(S));
