@@ -8,6 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeImage, encodePng, type RgbImage } from '../models/image/rgb-image.js';
@@ -65,6 +66,9 @@ interface CropResult {
   heldOutCorrect: number;
   heldOutTotal: number;
   latency: { median: number; p90: number; mean: number };
+  /** CPU time (user + system, all threads of the process) per plate: less sensitive than wall time to other load. */
+  cpu: { median: number; p90: number; mean: number };
+  threads: number;
   errors: Array<{ file: string; truth: string; read: string; confidence: number | null }>;
 }
 
@@ -72,11 +76,15 @@ async function evalCrops(rows: VnRow[], images: RgbImage[], reader: PlateReaderK
   const pr = await PlateReader.create({ reader, threads });
   await pr.readImage(images[0]!, { crop: true }); // warm-up: first runs allocate and optimise
   const ms: number[] = [];
-  const res: CropResult = { reader, correct: 0, total: rows.length, heldOutCorrect: 0, heldOutTotal: 0, latency: { median: 0, p90: 0, mean: 0 }, errors: [] };
+  const cpu: number[] = [];
+  const res: CropResult = { reader, correct: 0, total: rows.length, heldOutCorrect: 0, heldOutTotal: 0, latency: { median: 0, p90: 0, mean: 0 }, cpu: { median: 0, p90: 0, mean: 0 }, threads, errors: [] };
   for (let i = 0; i < rows.length; i++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const [read] = await pr.readImage(images[i]!, { crop: true });
+    const c1 = process.cpuUsage(c0);
     ms.push(performance.now() - t0);
+    cpu.push((c1.user + c1.system) / 1000);
     const ok = read?.normalized === rows[i]!.normalized;
     if (i % 2 === 1) res.heldOutTotal++;
     if (ok) {
@@ -85,7 +93,8 @@ async function evalCrops(rows: VnRow[], images: RgbImage[], reader: PlateReaderK
     } else res.errors.push({ file: rows[i]!.file, truth: rows[i]!.text, read: read?.text ?? '(nothing)', confidence: read?.confidence ?? null });
   }
   res.latency = stats(ms);
-  log(progress, `plates_vn ${reader}: ${res.correct}/${res.total}, median ${res.latency.median} ms`);
+  res.cpu = stats(cpu);
+  log(progress, `plates_vn ${reader} (${threads} threads): ${res.correct}/${res.total}, median ${res.latency.median} ms`);
   return res;
 }
 
@@ -200,6 +209,10 @@ export async function runPlatesEval(opts: PlatesEvalOptions = {}): Promise<{ mar
 
   const crops: CropResult[] = [];
   for (const reader of ['ppocr', 'vn-chars'] as const) crops.push(await evalCrops(vnRows, vnImages, reader, threads, progress));
+  // Speed with one thread per model: the CPU time per plate is the work itself, whatever else runs on the machine.
+  const speed1: CropResult[] = [];
+  if (threads !== 1) for (const reader of ['ppocr', 'vn-chars'] as const) speed1.push(await evalCrops(vnRows, vnImages, reader, 1, progress));
+  const loadDuringSpeed = os.loadavg()[0]!;
   const tess = await evalTesseract(vnRows, vnImages, progress);
   const e2e: E2eResult[] = [];
   for (const [detector, reader] of [['ppocr', 'ppocr'], ['vn-yolo', 'ppocr'], ['ppocr', 'vn-chars'], ['vn-yolo', 'vn-chars']] as const) {
@@ -216,6 +229,10 @@ export async function runPlatesEval(opts: PlatesEvalOptions = {}): Promise<{ mar
   if ('skipped' in tess) md.push(`| tesseract.js (eng) | skipped: ${tess.skipped} | | | Apache-2.0 |`);
   else md.push(`| tesseract.js (eng, same row split and VN rules) | ${tess.correct}/${tess.total} = ${pct(tess.correct, tess.total)} | | ${tess.latency.median} / ${tess.latency.p90} | Apache-2.0 |`);
   md.push('');
+  md.push('Speed per plate crop (goal ≤ 15 ms), wall time and CPU time (user + system of the whole process):', '');
+  md.push('| reader | threads | wall median / p90 (ms) | CPU median / p90 (ms) |', '|---|---|---|---|');
+  for (const c of [...crops, ...speed1]) md.push(`| ${c.reader} | ${c.threads} | ${c.latency.median} / ${c.latency.p90} | ${c.cpu.median} / ${c.cpu.p90} |`);
+  md.push('', `1-minute load average right after these runs: ${loadDuringSpeed.toFixed(2)} on ${os.cpus().length} cores (above the core count, wall times include waiting for the CPU).`, '');
   for (const c of crops) md.push(`Errors, reader ${c.reader}:`, '', ...errorTable(c.errors), '');
   md.push(`### End to end: ../shared/data/plates_openalpr (${alprRows.length} whole-car photos; generic rules; goal ≥ 85 %)`, '');
   md.push('Correct = the read overlapping the labelled plate box equals the label exactly. "O≡0, I≡1" counts reads equal after merging those look-alike glyphs (no rule can tell them apart on many US/EU fonts).', '');
@@ -228,7 +245,9 @@ export async function runPlatesEval(opts: PlatesEvalOptions = {}): Promise<{ mar
   for (const e of e2e) md.push(`Errors, ${e.detector} / ${e.reader}:`, '', ...errorTable(e.errors), '');
 
   const summary: Record<string, unknown> = {
-    platesVn: crops.map((c) => ({ reader: c.reader, exact: c.correct / c.total, correct: c.correct, total: c.total, heldOut: `${c.heldOutCorrect}/${c.heldOutTotal}`, latencyMs: c.latency, errors: c.errors })),
+    platesVn: crops.map((c) => ({ reader: c.reader, exact: c.correct / c.total, correct: c.correct, total: c.total, heldOut: `${c.heldOutCorrect}/${c.heldOutTotal}`, latencyMs: c.latency, cpuMs: c.cpu, errors: c.errors })),
+    speedOneThread: speed1.map((c) => ({ reader: c.reader, latencyMs: c.latency, cpuMs: c.cpu })),
+    loadAverageDuringSpeed: loadDuringSpeed,
     tesseract: tess,
     platesOpenalpr: e2e.map((e) => ({
       detector: e.detector,

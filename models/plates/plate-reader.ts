@@ -8,6 +8,7 @@
  */
 import type { Box } from '../../pipeline/domain.types.js';
 import type { ModelLookupOptions } from '../catalogue/model-catalogue.js';
+import { resizeTo } from '../image/letterbox.js';
 import { cropImage, decodeImage, type RgbImage } from '../image/rgb-image.js';
 import { plateCandidates, padBox, selectPlates, unionBox, type PlateCandidate, type ScoredCandidate } from './plate-box.selector.js';
 import { splitRowsByProfile } from './plate-rows.splitter.js';
@@ -82,6 +83,8 @@ export interface PlateRead {
 
 /** Plates whose aspect (width/height) is at least this are read as one row without looking (VN 1-row ≈ 4.3). */
 const ONE_ROW_ASPECT = 3;
+/** Height of the copy a crop's ink profile is computed on, pixels. */
+const PROFILE_HEIGHT_PX = 96;
 /** Padding around a detected plate before reading it as a crop. */
 const PLATE_PAD: [number, number] = [0.04, 0.08];
 
@@ -183,11 +186,15 @@ export class PlateReader {
   }
 
   private rowsByProfile(img: RgbImage): RgbImage[] {
-    const gray = new Uint8Array(img.width * img.height);
-    for (let i = 0; i < gray.length; i++) gray[i] = (img.data[i * 3]! * 299 + img.data[i * 3 + 1]! * 587 + img.data[i * 3 + 2]! * 114) / 1000;
-    const split = splitRowsByProfile(gray, img.width, img.height);
+    // The profile needs only a few pixels per text row: work on a small copy of large crops.
+    const scale = Math.min(1, PROFILE_HEIGHT_PX / img.height);
+    const small = scale < 1 ? resizeTo(img, Math.max(8, Math.round(img.width * scale)), PROFILE_HEIGHT_PX) : img;
+    const gray = new Uint8Array(small.width * small.height);
+    for (let i = 0; i < gray.length; i++) gray[i] = (small.data[i * 3]! * 299 + small.data[i * 3 + 1]! * 587 + small.data[i * 3 + 2]! * 114) / 1000;
+    const split = splitRowsByProfile(gray, small.width, small.height);
     if (split.rows === 1) return [img];
-    return [cropImage(img, { x: 0, y: 0, w: img.width, h: split.splitY }), cropImage(img, { x: 0, y: split.splitY, w: img.width, h: img.height - split.splitY })];
+    const splitY = Math.round((split.splitY + 0.5) / scale);
+    return [cropImage(img, { x: 0, y: 0, w: img.width, h: splitY }), cropImage(img, { x: 0, y: splitY, w: img.width, h: img.height - splitY })];
   }
 
   private async readWithPlateDetector(img: RgbImage, region: Box, mode: PlateTextMode): Promise<PlateRead[]> {

@@ -21,9 +21,17 @@ export type RowSplit = { rows: 1 } | { rows: 2; splitY: number };
 export function otsuThreshold(gray: ArrayLike<number>): number {
   const hist = new Float64Array(256);
   for (let i = 0; i < gray.length; i++) hist[gray[i]!]!++;
-  const total = gray.length;
+  return otsuThresholdOfHistogram(hist);
+}
+
+/** Otsu threshold from a 256-bin histogram: the level maximising the between-class variance. */
+export function otsuThresholdOfHistogram(hist: ArrayLike<number>): number {
+  let total = 0;
   let sumAll = 0;
-  for (let t = 0; t < 256; t++) sumAll += t * hist[t]!;
+  for (let t = 0; t < 256; t++) {
+    total += hist[t]!;
+    sumAll += t * hist[t]!;
+  }
   let sumB = 0;
   let wB = 0;
   let best = 0;
@@ -55,10 +63,16 @@ export function inkRowProfile(gray: ArrayLike<number>, width: number, height: nu
   const cx1 = Math.ceil(width * 0.85);
   const cy0 = Math.floor(height * 0.15);
   const cy1 = Math.ceil(height * 0.85);
-  const centre: number[] = [];
-  for (let y = cy0; y < cy1; y++) for (let x = cx0; x < cx1; x++) centre.push(gray[y * width + x]!);
-  const thr = otsuThreshold(centre);
-  const inkIsDark = centre.filter((v) => v <= thr).length / Math.max(1, centre.length) < 0.5;
+  const hist = new Float64Array(256);
+  for (let y = cy0; y < cy1; y++) for (let x = cx0; x < cx1; x++) hist[gray[y * width + x]!]!++;
+  const thr = otsuThresholdOfHistogram(hist);
+  let dark = 0;
+  let total = 0;
+  for (let v = 0; v < 256; v++) {
+    total += hist[v]!;
+    if (v <= thr) dark += hist[v]!;
+  }
+  const inkIsDark = dark / Math.max(1, total) < 0.5;
   // Ignore a margin at the sides, where plate frames and screws add ink to every row.
   const x0 = Math.floor(width * 0.05);
   const x1 = Math.ceil(width * 0.95);
@@ -66,8 +80,8 @@ export function inkRowProfile(gray: ArrayLike<number>, width: number, height: nu
   for (let y = 0; y < height; y++) {
     let ink = 0;
     for (let x = x0; x < x1; x++) {
-      const dark = gray[y * width + x]! <= thr;
-      if (dark === inkIsDark) ink++;
+      const isDark = gray[y * width + x]! <= thr;
+      if (isDark === inkIsDark) ink++;
     }
     const share = ink / Math.max(1, x1 - x0);
     // A row of characters has gaps between glyphs; a nearly solid row is a frame line or the vehicle behind the plate.
