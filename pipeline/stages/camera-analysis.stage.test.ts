@@ -67,7 +67,7 @@ describe('CameraAnalysisStage', () => {
     const stage = new CameraAnalysisStage(camera({ minScore: 0.6 }), 'ep');
     expect(stage.process(frame(0, [car(100, 100, 0.55)])).tracks).toEqual([]);
     expect(stage.process(frame(1, [car(100, 100, 0.7)])).tracks).toHaveLength(1);
-    expect(stage.process(frame(2, [], { skipped: 'frame expired' }))).toEqual({ tracks: [], crossings: [], endedTracks: [] });
+    expect(stage.process(frame(2, [], { skipped: 'frame expired' }))).toEqual({ tracks: [], crossings: [], endedTracks: [], signals: [] });
     expect(stage.stats().framesProcessed).toBe(2);
   });
 
@@ -92,5 +92,18 @@ describe('CameraAnalysisStage', () => {
     const xs = [700, 760, 790, 820];
     const n = xs.flatMap((x, k) => stage.process(frame(k, [car(x, 300)], { width: 1280, height: 720 })).crossings).length;
     expect(n).toBe(1);
+  });
+
+  it('runs the zone rules on the tracked objects (loitering on capture time)', () => {
+    const cam = camera({ zones: [{ id: 'Z1', polygon: [[0, 0], [0.5, 0], [0.5, 1], [0, 1]] }] });
+    const stage = new CameraAnalysisStage(cam, 'ep', { zoneRules: [{ type: 'loitering', zone: 'Z1', minDwellSeconds: 2, classes: ['person'] }] });
+    const signals = [];
+    for (let k = 0; k < 20; k++) {
+      // A person standing still in the left half for 4 s (5 fps), and a car passing through it.
+      signals.push(...stage.process(frame(k, [car(100, 200, 0.9, 'person'), car(20 + 20 * k, 300)])).signals);
+    }
+    expect(signals.map((s) => s.type)).toEqual(['loitering']);
+    expect(signals[0]).toMatchObject({ cameraId: 'cam1', zoneId: 'Z1', trackIds: ['cam1:ep:1'] });
+    expect(new CameraAnalysisStage(camera(), 'ep').process(frame(0, [car(1, 1)])).signals).toEqual([]);
   });
 });

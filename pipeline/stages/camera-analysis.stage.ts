@@ -1,5 +1,5 @@
 /**
- * The per-camera ordered stage: detections of one frame (in frame order) → tracker → counting lines. Pure and
+ * The per-camera ordered stage: detections of one frame (in frame order) → tracker → counting lines → zone rules. Pure and
  * synchronous: the live owner of a camera and offline analysis both feed it, so counts cannot differ between them.
  * Lines (and zones) are configured in normalised 0..1 coordinates and converted to the pixels of each frame here.
  */
@@ -9,6 +9,9 @@ import { normalisedToPixel, type ReferencePointKind } from '../geometry/box.geom
 import { LineCrossingRule, type LineCounts } from '../counting/line-crossing.rule.js';
 import { suppressCrossClassDuplicates } from '../tracking/cross-class-duplicates.js';
 import { ByteTracker, type ByteTrackerOptions, type TrackInfo } from '../tracking/byte.tracker.js';
+import type { IncidentSignal } from '../incidents/incident.types.js';
+import { ZoneRuleEngine } from '../zones/zone-rules.engine.js';
+import type { ZoneRuleConfig } from '../zones/zone-rules.schema.js';
 
 export interface CameraAnalysisStageOptions {
   /** Tracker tuning; the defaults are ByteTrack's, adapted to time-based low-fps analysis (see byte.tracker.ts). */
@@ -20,6 +23,11 @@ export interface CameraAnalysisStageOptions {
    * detector's per-class NMS leaves such pairs. Above 1 disables the suppression. @default 0.7
    */
   crossClassDuplicateIou?: number;
+  /**
+   * Zone rules (intrusion, loitering, crowding) on the camera's zones. @default the camera's own `rules` when its
+   * config carries them, else none
+   */
+  zoneRules?: readonly ZoneRuleConfig[];
 }
 
 export interface StageOutput {
@@ -29,6 +37,8 @@ export interface StageOutput {
   crossings: LineCrossing[];
   /** Confirmed tracks that ended on this frame. */
   endedTracks: TrackSummary[];
+  /** Signals raised by the zone rules on this frame (the incident store deduplicates them). */
+  signals: IncidentSignal[];
 }
 
 /** What `analyze --json` prints per line. */
@@ -47,6 +57,7 @@ export class CameraAnalysisStage {
   private confirmedTrackIds = 0;
   private readonly seenConfirmed = new Set<string>();
   private readonly crossClassIou: number;
+  private readonly zones: ZoneRuleEngine | null;
 
   constructor(
     readonly camera: CameraConfig,
@@ -55,6 +66,9 @@ export class CameraAnalysisStage {
   ) {
     const referencePoint = opts.referencePoint ?? 'bottom-center';
     this.crossClassIou = opts.crossClassDuplicateIou ?? 0.7;
+    // `rules` is not part of CameraConfig yet (pipeline/zones/zone-rules.schema.ts proposes it); read it when present.
+    const zoneRules = opts.zoneRules ?? (camera as CameraConfig & { rules?: readonly ZoneRuleConfig[] }).rules ?? [];
+    this.zones = zoneRules.length ? new ZoneRuleEngine({ cameraId: camera.id, zones: camera.zones, rules: zoneRules }) : null;
     this.tracker = new ByteTracker({ ...opts.tracker, referencePoint, idPrefix: `${camera.id}:${epoch}` });
     // Real geometry is set on the first frame, once its size is known.
     this.rules = camera.lines.map(
@@ -69,7 +83,7 @@ export class CameraAnalysisStage {
   /** Processes one frame's detections. Frames must come in `seq` order (see ordering/reorder-buffer.ts). */
   process(fd: FrameDetections): StageOutput {
     // A frame that could not be analysed says nothing about where objects are: do not age the tracks on it.
-    if (fd.skipped) return { tracks: [], crossings: [], endedTracks: [] };
+    if (fd.skipped) return { tracks: [], crossings: [], endedTracks: [], signals: [] };
     this.ensureGeometry(fd.width, fd.height);
     this.framesProcessed++;
     const minScore = this.camera.minScore;
@@ -95,12 +109,16 @@ export class CameraAnalysisStage {
         this.confirmedTrackIds++;
       }
     }
-    return { tracks: upd.active, crossings, endedTracks: this.end(upd.removed) };
+    // Zone rules see lost tracks too (predicted boxes, state 'lost'); each rule decides which states count.
+    const signals = this.zones
+      ? this.zones.process({ at: fd.capturedAt, seq: fd.seq, width: fd.width, height: fd.height, objects: [...upd.active, ...upd.lost] })
+      : [];
+    return { tracks: upd.active, crossings, endedTracks: this.end(upd.removed), signals };
   }
 
   /** End of input: ends every live track. Pending (unconfirmed) crossings are not counted. */
   finish(): StageOutput {
-    return { tracks: [], crossings: [], endedTracks: this.end(this.tracker.flush()) };
+    return { tracks: [], crossings: [], endedTracks: this.end(this.tracker.flush()), signals: [] };
   }
 
   /** Per-line totals so far, in the shape of the analyze JSON. */
