@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CAMERA_DEFAULTS, type CameraConfig } from '../config/camera-config.schema.js';
 import type { Detection, FrameDetections } from '../domain.types.js';
+import type { ZoneRuleConfig } from '../zones/zone-rules.schema.js';
 import { CameraAnalysisStage } from './camera-analysis.stage.js';
 
 const camera = (over: Partial<CameraConfig> = {}): CameraConfig => ({
@@ -96,7 +97,8 @@ describe('CameraAnalysisStage', () => {
 
   it('runs the zone rules on the tracked objects (loitering on capture time)', () => {
     const cam = camera({ zones: [{ id: 'Z1', polygon: [[0, 0], [0.5, 0], [0.5, 1], [0, 1]] }] });
-    const stage = new CameraAnalysisStage(cam, 'ep', { zoneRules: [{ type: 'loitering', zone: 'Z1', minDwellSeconds: 2, classes: ['person'] }] });
+    const classes = ['person'] as ZoneRuleConfig['classes']; // never[] in the schema's Static type, see above
+    const stage = new CameraAnalysisStage(cam, 'ep', { zoneRules: [{ type: 'loitering', zone: 'Z1', minDwellSeconds: 2, classes }] });
     const signals = [];
     for (let k = 0; k < 20; k++) {
       // A person standing still in the left half for 4 s (5 fps), and a car passing through it.
