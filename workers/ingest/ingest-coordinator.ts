@@ -65,8 +65,10 @@ export class IngestCoordinator {
   private readonly clock: Clock;
   private readonly log: IngestLogger;
   private readonly ttlMs: number;
-  private timer: unknown = null;
-  private tickRunning: Promise<void> | null = null;
+  // Renewal has its own loop: a slow acquisition round (openCamera awaiting storage) must never delay renewals
+  // of cameras already owned past their TTL.
+  private readonly renewer: Periodic;
+  private readonly acquirer: Periodic;
   private started = false;
   private stopped = false;
 
@@ -78,21 +80,25 @@ export class IngestCoordinator {
     this.cameras = [...o.cameras];
     this.leases = new CameraLeaseManager(o.redis, { ownerId: this.ownerId, ttlMs: this.ttlMs });
     this.statusStore = new RedisCameraStatusStore(o.redis, { ttlMs: o.statusTtlMs ?? 2 * this.ttlMs });
+    const periodMs = Math.max(50, Math.floor(this.ttlMs / 3));
+    const onError = (what: string) => (err: unknown) => this.log.error({ err }, `ingest coordinator ${what} round failed`);
+    this.renewer = new Periodic(() => this.renewAll(), periodMs, this.clock, onError('renewal'));
+    this.acquirer = new Periodic(() => this.acquire(), periodMs, this.clock, onError('acquisition'));
   }
 
   /** Runs the first round at once (so cameras start without waiting a period), then every leaseTtlMs / 3. */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    await this.runTick();
+    void this.renewer.run();
+    await this.acquirer.run();
   }
 
   /** Graceful shutdown (SIGTERM): stops every camera, publishes a last status and releases the leases. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.cancelTimer();
-    await this.tickRunning;
+    await Promise.all([this.renewer.stop(), this.acquirer.stop()]);
     await Promise.all([...this.owned.keys()].map((id) => this.giveUp(id, 'shutdown')));
   }
 
@@ -102,8 +108,7 @@ export class IngestCoordinator {
    */
   async abandon(): Promise<void> {
     this.stopped = true;
-    this.cancelTimer();
-    await this.tickRunning;
+    await Promise.all([this.renewer.stop(), this.acquirer.stop()]);
     await Promise.all([...this.owned.keys()].map((id) => this.giveUp(id, 'abandoned')));
   }
 
@@ -119,7 +124,7 @@ export class IngestCoordinator {
         })
         .map((w) => this.giveUp(w.camera.id, 'removed')),
     );
-    if (this.started && !this.stopped) await this.runTick();
+    if (this.started && !this.stopped) await this.acquirer.run();
   }
 
   /** Ids of the cameras this process owns now. */
@@ -135,33 +140,17 @@ export class IngestCoordinator {
     return [...this.owned.values()].map((w) => w.supervisor.status());
   }
 
-  private cancelTimer(): void {
-    if (this.timer !== null) this.clock.clearTimeout(this.timer);
-    this.timer = null;
-  }
-
-  private async runTick(): Promise<void> {
-    if (this.tickRunning) return this.tickRunning;
-    this.tickRunning = this.tick()
-      .catch((err: unknown) => this.log.error({ err }, 'ingest coordinator round failed'))
-      .finally(() => {
-        this.tickRunning = null;
-        if (!this.stopped) {
-          this.cancelTimer();
-          this.timer = this.clock.setTimeout(() => void this.runTick(), Math.max(50, Math.floor(this.ttlMs / 3)));
-        }
-      });
-    return this.tickRunning;
-  }
-
-  private async tick(): Promise<void> {
+  private async renewAll(): Promise<void> {
     await Promise.all([...this.owned.values()].map((w) => this.renew(w)));
-    if (this.stopped) return;
+  }
+
+  private async acquire(): Promise<void> {
     const max = this.o.maxCameras ?? Infinity;
     // Random order: processes starting together do not all contend for the same camera first.
     const candidates = shuffle(this.cameras.filter((c) => c.enabled && !this.owned.has(c.id)));
     for (const camera of candidates) {
       if (this.stopped || this.owned.size >= max) break;
+      if (this.owned.has(camera.id)) continue;
       let got: boolean;
       try {
         got = await this.leases.tryAcquire(camera.id);
@@ -272,6 +261,40 @@ export class IngestCoordinator {
     this.statusStore.publish(out, this.leases.token).catch((err: unknown) => {
       this.log.warn({ err, cameraId: s.cameraId }, 'status publish failed');
     });
+  }
+}
+
+/** Runs `fn` now and then every `periodMs` after each run ends; never two runs at once. */
+class Periodic {
+  private timer: unknown = null;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly fn: () => Promise<void>,
+    private readonly periodMs: number,
+    private readonly clock: Clock,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  run(): Promise<void> {
+    if (this.running) return this.running;
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timer = null;
+    this.running = this.fn()
+      .catch(this.onError)
+      .finally(() => {
+        this.running = null;
+        if (!this.stopped) this.timer = this.clock.setTimeout(() => void this.run(), this.periodMs);
+      });
+    return this.running;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
   }
 }
 
