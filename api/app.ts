@@ -14,6 +14,7 @@ import { installErrorHandling } from './errors.js';
 import { analyticsRoutes } from './routes/analytics.routes.js';
 import { cameraRoutes } from './routes/cameras.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
+import { incidentRoutes } from './routes/incidents.routes.js';
 import { webRoutes } from './routes/web.routes.js';
 
 export type { AppDeps } from './app.types.js';
@@ -49,6 +50,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       tags: [
         { name: 'cameras', description: 'Cameras and their live status' },
         { name: 'analytics', description: 'Counts, line crossings, tracks' },
+        { name: 'incidents', description: 'Live incidents: list, acknowledge, resolve, SSE feed' },
         { name: 'system', description: 'Health' },
       ],
     },
@@ -61,6 +63,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes(deps));
   await app.register(cameraRoutes(deps));
   await app.register(analyticsRoutes(deps));
+  if (deps.incidents) await app.register(incidentRoutes({ ...deps, incidents: deps.incidents }));
   await app.register(webRoutes(deps.webDir ?? DEFAULT_WEB_DIR));
   return app;
 }

@@ -3,15 +3,23 @@ import type { CameraStatus } from '../pipeline/domain.types.js';
 import type { ObjectStore } from '../storage/objects/object-store.port.js';
 import type { AnalyticsRepository } from '../storage/repositories/analytics.repository.js';
 import type { CameraRepository } from '../storage/repositories/camera.repository.js';
+import type { IncidentRepository } from '../storage/repositories/incident.repository.js';
+import type { IncidentFeed } from './live/incident-feed.js';
 
 /** What the API reads; the composition root passes the real repositories, tests may pass real or fake ones. */
 export type CameraReader = Pick<CameraRepository, 'list' | 'get' | 'getStatus' | 'listStatus' | 'insert' | 'upsertMany' | 'remove'>;
 export type AnalyticsReader = Pick<AnalyticsRepository, 'counts' | 'listCrossings' | 'getCrossing' | 'listTracks' | 'getTrack' | 'ping'>;
 
+export type IncidentReader = Pick<IncidentRepository, 'list' | 'get' | 'acknowledge' | 'resolve' | 'listEventsAfter' | 'lastEventId'>;
+
 export interface AppDeps {
   cameras: CameraReader;
   analytics: AnalyticsReader;
   objects: ObjectStore;
+  /** Incident routes (list, acknowledge, resolve, live SSE feed) are served when given. */
+  incidents?: IncidentReader;
+  /** Wake-ups for the live incident feed (one LISTEN per process); without it the feed polls every 2 s. */
+  incidentFeed?: IncidentFeed;
   /** Live status from Redis, supplied by the composition root; newer than the stored one when both exist. */
   liveStatus?: (cameraId: string) => Promise<CameraStatus | null>;
   /**

@@ -26,6 +26,8 @@ export const apiCommand: CliCommand = {
     const { RedisCameraStatusStore } = await import('../../workers/ingest/camera-status.store.js');
     const { parseCamerasConfigText } = await import('../../pipeline/config/camera-config.js');
     const { buildApp } = await import('../../api/app.js');
+    const { IncidentEventHub } = await import('../../api/live/incident-feed.js');
+    const { IncidentRepository, listenIncidentEvents } = await import('../../storage/repositories/incident.repository.js');
 
     const s = loadSettings();
     const objectStore = parseObjectStoreSettings(process.env);
@@ -43,8 +45,16 @@ export const apiCommand: CliCommand = {
     redis.connect().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'redis unavailable; serving stored camera status'));
     const live = new RedisCameraStatusStore(redis);
 
+    // One LISTEN connection per process wakes every live incident client.
+    const hub = new IncidentEventHub();
+    const listener = await listenIncidentEvents(storage.pool, (n) => hub.notify(n), {
+      onError: (err) => logger.warn({ err: (err as Error).message }, 'incident LISTEN connection lost; reconnecting'),
+    });
+
     const app = await buildApp({
       cameras: storage.cameras,
+      incidents: new IncidentRepository(storage.pool),
+      incidentFeed: hub,
       analytics: storage.analytics,
       objects: storage.objects,
       liveStatus: (id) => live.read(id),
@@ -67,6 +77,7 @@ export const apiCommand: CliCommand = {
     logger.info('api stopping');
     // In-flight requests finish; new connections are refused (503 while closing).
     await app.close();
+    await listener.close();
     redis.disconnect();
     await storage.close();
     return 0;
