@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IncidentStateError, type IncidentSignal } from '../pipeline/incidents/incident.types.js';
 import { createPool, runMigrations, type Pool } from '../storage/postgres/database.js';
 import { createTestDatabase, type TestDatabase } from '../storage/postgres/test-database.js';
-import { IncidentRepository, listenIncidentEvents, type IncidentEventNotice } from '../storage/repositories/incident.repository.js';
+import { IncidentFeed, IncidentRepository, listenIncidentEvents, type IncidentEventNotice } from '../storage/repositories/incident.repository.js';
+import type { IncidentEvent } from '../pipeline/incidents/incident.types.js';
 
 let db: TestDatabase;
 let pool: Pool;
@@ -112,5 +113,36 @@ describe('IncidentRepository', () => {
     expect(page2.map((x) => x.zoneId)).toEqual(['Z1', 'Z0']);
     expect(await repo.list({ cameraIds: ['cam-l'], states: ['resolved'] })).toEqual([]);
     expect((await repo.list({ types: ['crowding'] })).every((x) => x.type === 'crowding')).toBe(true);
+  });
+
+  it('fans the feed out to live clients: catch-up from a cursor, camera filter, then live, gapless and once', async () => {
+    const feed = new IncidentFeed(repo, pool, { pollIntervalMs: 200, batchSize: 3 });
+    await feed.start();
+    try {
+      const start = feed.lastEventId;
+      // History before the clients connect.
+      for (let i = 0; i < 4; i++) await repo.recordSignal(sig({ cameraId: i % 2 ? 'cam-f1' : 'cam-f2', type: 'crowding', zoneId: `F${i}` }));
+      const all: IncidentEvent[] = [];
+      const only1: IncidentEvent[] = [];
+      const fresh: IncidentEvent[] = [];
+      await feed.subscribe({ afterId: start, onEvent: (e) => all.push(e) });
+      await feed.subscribe({ afterId: start, cameraIds: ['cam-f1'], onEvent: (e) => only1.push(e) });
+      await feed.subscribe({ onEvent: (e) => fresh.push(e) });
+      expect(all).toHaveLength(4);
+      expect(fresh).toHaveLength(0);
+      // Live events, some concurrent.
+      await Promise.all(Array.from({ length: 6 }, (_, i) => repo.recordSignal(sig({ cameraId: i % 2 ? 'cam-f1' : 'cam-f2', type: 'loitering', zoneId: `G${i}` }))));
+      const expected = await repo.listEventsAfter(start, 100);
+      expect(expected).toHaveLength(10);
+      await expect.poll(() => all.length, { timeout: 10_000 }).toBe(10);
+      expect(all.map((e) => e.id)).toEqual(expected.map((e) => e.id));
+      await expect.poll(() => only1.length, { timeout: 10_000 }).toBe(5);
+      expect(only1.map((e) => e.id)).toEqual(expected.filter((e) => e.incident.cameraId === 'cam-f1').map((e) => e.id));
+      await expect.poll(() => fresh.length, { timeout: 10_000 }).toBe(6);
+      expect(fresh.map((e) => e.id)).toEqual(expected.slice(4).map((e) => e.id));
+      expect(feed.subscriberCount).toBe(3);
+    } finally {
+      await feed.stop();
+    }
   });
 });

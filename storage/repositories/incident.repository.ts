@@ -337,3 +337,154 @@ export async function listenIncidentEvents(
     },
   };
 }
+
+export interface FeedSubscription {
+  /** Resume after this event id (SSE Last-Event-ID); null/undefined = only events from now on. */
+  afterId?: number | null;
+  /** Only incidents of these cameras (per-group access); null/undefined = all. */
+  cameraIds?: readonly string[] | null;
+  /** Called in id order, each event at most once. */
+  onEvent: (e: IncidentEvent) => void;
+}
+
+interface FeedSubscriber {
+  cursor: number;
+  cameras: ReadonlySet<string> | null;
+  onEvent: (e: IncidentEvent) => void;
+  /** Events pumped while the subscriber was still catching up. */
+  buffer: IncidentEvent[] | null;
+}
+
+export interface IncidentFeedOptions {
+  /** Safety poll in case a NOTIFY is missed (listener reconnecting), ms. @default 5000 */
+  pollIntervalMs?: number;
+  /** Events read per query. @default 500 */
+  batchSize?: number;
+  onError?: (err: unknown) => void;
+}
+
+/**
+ * One per API process: fans the incident event feed out to live clients (SSE/WebSocket). A single LISTEN
+ * connection and a single reader per process, whatever the number of clients; every client gets the events after
+ * its cursor in id order, gapless, without duplicates (catch-up from Postgres on subscribe, then live).
+ */
+export class IncidentFeed {
+  private readonly subscribers = new Set<FeedSubscriber>();
+  private head = 0;
+  private listener: IncidentListener | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private pumping: Promise<void> | null = null;
+  private dirty = false;
+  private readonly pollIntervalMs: number;
+  private readonly batchSize: number;
+
+  constructor(
+    private readonly repo: IncidentRepository,
+    private readonly pool: Pool,
+    private readonly opts: IncidentFeedOptions = {},
+  ) {
+    this.pollIntervalMs = opts.pollIntervalMs ?? 5000;
+    this.batchSize = opts.batchSize ?? 500;
+  }
+
+  /** Id of the newest event this process has fanned out. */
+  get lastEventId(): number {
+    return this.head;
+  }
+
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
+  async start(): Promise<void> {
+    this.head = await this.repo.lastEventId();
+    this.listener = await listenIncidentEvents(this.pool, () => this.kick(), { onError: this.opts.onError });
+    this.timer = setInterval(() => this.kick(), this.pollIntervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.listener?.close();
+    this.listener = null;
+    await this.pumping;
+    this.subscribers.clear();
+  }
+
+  /** Registers a client; resolves once its catch-up has been delivered. Call the returned function to leave. */
+  async subscribe(sub: FeedSubscription): Promise<() => void> {
+    const s: FeedSubscriber = {
+      cursor: sub.afterId ?? this.head,
+      cameras: sub.cameraIds ? new Set(sub.cameraIds) : null,
+      onEvent: sub.onEvent,
+      buffer: sub.afterId !== undefined && sub.afterId !== null ? [] : null,
+    };
+    this.subscribers.add(s);
+    const unsubscribe = () => void this.subscribers.delete(s);
+    if (s.buffer) {
+      try {
+        // Catch up from Postgres to at least the head seen at registration; later events arrive via the buffer.
+        const target = this.head;
+        while (s.cursor < target && this.subscribers.has(s)) {
+          const batch = await this.repo.listEventsAfter(s.cursor, this.batchSize, sub.cameraIds ?? null);
+          if (!batch.length) break;
+          for (const e of batch) this.deliver(s, e);
+          // The filtered query may skip ids; advance to the last id read either way.
+          s.cursor = Math.max(s.cursor, batch[batch.length - 1]!.id);
+          if (batch.length < this.batchSize) break;
+        }
+        if (s.cursor < target) s.cursor = target;
+      } finally {
+        const buffered = s.buffer;
+        s.buffer = null;
+        for (const e of buffered) this.deliver(s, e);
+      }
+    }
+    return unsubscribe;
+  }
+
+  private deliver(s: FeedSubscriber, e: IncidentEvent): void {
+    if (e.id <= s.cursor) return;
+    if (s.cameras && !s.cameras.has(e.incident.cameraId)) {
+      s.cursor = e.id;
+      return;
+    }
+    s.cursor = e.id;
+    try {
+      s.onEvent(e);
+    } catch (err) {
+      this.opts.onError?.(err);
+    }
+  }
+
+  private kick(): void {
+    if (this.pumping) {
+      this.dirty = true;
+      return;
+    }
+    this.pumping = this.pump()
+      .catch((err: unknown) => this.opts.onError?.(err))
+      .finally(() => {
+        this.pumping = null;
+        if (this.dirty) {
+          this.dirty = false;
+          this.kick();
+        }
+      });
+  }
+
+  private async pump(): Promise<void> {
+    for (;;) {
+      const batch = await this.repo.listEventsAfter(this.head, this.batchSize);
+      for (const e of batch) {
+        this.head = e.id;
+        for (const s of this.subscribers) {
+          if (s.buffer) s.buffer.push(e);
+          else this.deliver(s, e);
+        }
+      }
+      if (batch.length < this.batchSize) return;
+    }
+  }
+}
