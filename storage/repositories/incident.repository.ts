@@ -412,34 +412,34 @@ export class IncidentFeed {
     this.subscribers.clear();
   }
 
-  /** Registers a client; resolves once its catch-up has been delivered. Call the returned function to leave. */
+  /**
+   * Registers a client; resolves once every event committed before the call (after its cursor) has been delivered.
+   * Call the returned function to leave.
+   */
   async subscribe(sub: FeedSubscription): Promise<() => void> {
+    // Registered first with a buffer so that nothing pumped meanwhile is missed; the cursor dedupes.
     const s: FeedSubscriber = {
-      cursor: sub.afterId ?? this.head,
+      cursor: sub.afterId ?? Number.MAX_SAFE_INTEGER,
       cameras: sub.cameraIds ? new Set(sub.cameraIds) : null,
       onEvent: sub.onEvent,
-      buffer: sub.afterId !== undefined && sub.afterId !== null ? [] : null,
+      buffer: [],
     };
     this.subscribers.add(s);
     const unsubscribe = () => void this.subscribers.delete(s);
-    if (s.buffer) {
-      try {
-        // Catch up from Postgres to at least the head seen at registration; later events arrive via the buffer.
-        const target = this.head;
-        while (s.cursor < target && this.subscribers.has(s)) {
-          const batch = await this.repo.listEventsAfter(s.cursor, this.batchSize, sub.cameraIds ?? null);
-          if (!batch.length) break;
-          for (const e of batch) this.deliver(s, e);
-          // The filtered query may skip ids; advance to the last id read either way.
-          s.cursor = Math.max(s.cursor, batch[batch.length - 1]!.id);
-          if (batch.length < this.batchSize) break;
-        }
-        if (s.cursor < target) s.cursor = target;
-      } finally {
-        const buffered = s.buffer;
-        s.buffer = null;
-        for (const e of buffered) this.deliver(s, e);
+    try {
+      const target = await this.repo.lastEventId();
+      if (sub.afterId === undefined || sub.afterId === null) s.cursor = target;
+      while (s.cursor < target && this.subscribers.has(s)) {
+        const batch = await this.repo.listEventsAfter(s.cursor, this.batchSize, sub.cameraIds ?? null);
+        for (const e of batch) this.deliver(s, e);
+        if (batch.length < this.batchSize) break;
       }
+      // The camera-filtered query skips other cameras' ids: everything up to target has been seen.
+      if (s.cursor < target) s.cursor = target;
+    } finally {
+      const buffered = s.buffer ?? [];
+      s.buffer = null;
+      for (const e of buffered) this.deliver(s, e);
     }
     return unsubscribe;
   }
