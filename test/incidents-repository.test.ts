@@ -113,6 +113,11 @@ describe('IncidentRepository', () => {
     expect(page2.map((x) => x.zoneId)).toEqual(['Z1', 'Z0']);
     expect(await repo.list({ cameraIds: ['cam-l'], states: ['resolved'] })).toEqual([]);
     expect((await repo.list({ types: ['crowding'] })).every((x) => x.type === 'crowding')).toBe(true);
+    // Group scoping through the cameras table (migration 001).
+    await pool.query("INSERT INTO cameras (id, name, url, camera_group) VALUES ('cam-l', 'L', 'rtsp://x', 'district-7'), ('cam-c', 'C', 'rtsp://y', 'district-8')");
+    expect(new Set((await repo.list({ cameraGroups: ['district-7'] })).map((x) => x.cameraId))).toEqual(new Set(['cam-l']));
+    expect(new Set((await repo.list({ cameraGroups: ['district-7', 'district-8'] })).map((x) => x.cameraId))).toEqual(new Set(['cam-l', 'cam-c']));
+    expect(await repo.list({ cameraGroups: [] })).toEqual([]);
   });
 
   it('fans the feed out to live clients: catch-up from a cursor, camera filter, then live, gapless and once', async () => {

@@ -54,8 +54,10 @@ export interface RecordSignalResult {
 }
 
 export interface IncidentListFilter {
-  /** Only these cameras (per-group access); null/undefined = all. */
+  /** Only these cameras; null/undefined = all. */
   cameraIds?: readonly string[] | null;
+  /** Only cameras of these groups (cameras.camera_group; a principal's cameraGroups); null/undefined = all. */
+  cameraGroups?: readonly string[] | null;
   states?: readonly IncidentState[];
   types?: readonly IncidentType[];
   /** opened_at >= since (epoch ms) */
@@ -238,6 +240,7 @@ export class IncidentRepository {
       return `$${args.length}`;
     };
     if (filter.cameraIds) where.push(`camera_id = ANY(${arg(filter.cameraIds)}::text[])`);
+    if (filter.cameraGroups) where.push(`camera_id IN (SELECT id FROM cameras WHERE camera_group = ANY(${arg(filter.cameraGroups)}::text[]))`);
     if (filter.states?.length) where.push(`state = ANY(${arg(filter.states)}::text[])`);
     if (filter.types?.length) where.push(`type = ANY(${arg(filter.types)}::text[])`);
     if (filter.since !== undefined) where.push(`opened_at >= ${arg(new Date(filter.since))}`);
