@@ -221,10 +221,12 @@ export class PlateReader {
       formatted = [];
       for (const c of cands) formatted.push(this.format(await this.charsReader!.read(cropImage(img, padBox(unionBox(c.rows), PLATE_PAD[0], PLATE_PAD[1], img.width, img.height))), mode));
     } else {
-      const rowImgs = cands.flatMap((c) => c.rows.map((b) => cropImage(img, padBox(b, this.opts.linePadding[0], this.opts.linePadding[1], img.width, img.height))));
-      const texts = await this.recognizer!.recognize(rowImgs);
+      const pad = (b: Box): RgbImage => cropImage(img, padBox(b, this.opts.linePadding[0], this.opts.linePadding[1], img.width, img.height));
+      // A squarish single line may be both rows of a plate merged by the detector (rows nearly touching).
+      const rowSets = cands.map((c) => (c.rows.length === 1 && c.box.w / c.box.h < ONE_ROW_ASPECT ? this.rowsByProfile(pad(c.box)) : c.rows.map(pad)));
+      const texts = await this.recognizer!.recognize(rowSets.flat());
       let k = 0;
-      formatted = cands.map((c) => this.format(c.rows.map(() => texts[k++]!), mode));
+      formatted = rowSets.map((rows) => this.format(rows.map(() => texts[k++]!), mode));
     }
     const scored: Array<ScoredCandidate<PlateRead>> = cands.map((c, i) => ({
       box: c.box,
