@@ -153,6 +153,15 @@ describe('ByteTracker', () => {
     expect(tr2.update([det(100, 100, 0.8, 'unknown')], 0).active[0]!.cls).toBe('unknown');
   });
 
+  it('absorbs a backwards jump of the stream time (timestamps restarted) without stalling track deaths', () => {
+    const tr = new ByteTracker({ idPrefix: 'c:e', maxLostMs: 1000 });
+    for (let k = 0; k < 5; k++) tr.update([det(100 + 10 * k, 100)], 60_000 + k * 200);
+    const afterJump = tr.update([det(150, 100)], 0); // same object, the clock restarted at 0
+    expect(afterJump.active.map((a) => a.trackId)).toEqual(['c:e:1']);
+    expect(tr.update([], 600).removed).toEqual([]);
+    expect(tr.update([], 1200).removed.map((r) => r.trackId)).toEqual(['c:e:1']);
+  });
+
   it('thins long paths but keeps the first and last points', () => {
     const tr = new ByteTracker({ idPrefix: 'c:e', maxPathPoints: 16 });
     for (let k = 0; k < 100; k++) tr.update([det(100 + k, 100)], k * 40);

@@ -170,6 +170,9 @@ export class ByteTracker {
   private tracks: Track[] = [];
   private nextId = 1;
   private frames = 0;
+  /** Added to the caller's time so that the tracker's clock never runs backwards (see update). */
+  private timeOffsetMs = 0;
+  private lastTMs: number | null = null;
 
   constructor(opts: ByteTrackerOptions & { idPrefix: string }) {
     const { idPrefix, kalman, ...rest } = opts;
@@ -184,10 +187,15 @@ export class ByteTracker {
   }
 
   /**
-   * Advances the tracker to the frame at `tMs` (stream time, ms; must not go backwards) with its detections.
+   * Advances the tracker to the frame at `tMs` (stream time, ms) with its detections.
    * `wallMs` is the time written into paths and first/last-seen (e.g. the capture time); defaults to `tMs`.
+   * Should the stream time jump backwards (a source that restarted its timestamps), the jump is absorbed as a 1 ms
+   * step: otherwise lost tracks would wait for the old time to come back before ending.
    */
-  update(detections: readonly Detection[], tMs: number, wallMs: number = tMs): TrackerUpdate {
+  update(detections: readonly Detection[], streamMs: number, wallMs: number = streamMs): TrackerUpdate {
+    if (this.lastTMs !== null && streamMs + this.timeOffsetMs <= this.lastTMs) this.timeOffsetMs = this.lastTMs + 1 - streamMs;
+    const tMs = streamMs + this.timeOffsetMs;
+    this.lastTMs = tMs;
     const firstFrame = this.frames === 0;
     this.frames++;
     const o = this.o;
