@@ -42,7 +42,13 @@ describe('RtspSimulator (GStreamer RTSP server + ffmpeg feeders, real footage)',
     expect(sim.url('intel')).toBe(`rtsp://127.0.0.1:${sim.port}/intel`);
     const t0 = Date.now();
     // 'short' is a 12.5 s clip: 70 frames at 5 fps cross at least one loop boundary.
-    const [a, b, c] = await Promise.all([take(sim.url('intel'), 25), take(sim.url('highway'), 25), take(sim.url('short'), 70)]);
+    const [a, b, c, [scaled]] = await Promise.all([
+      take(sim.url('intel'), 25),
+      take(sim.url('highway'), 25),
+      take(sim.url('short'), 70),
+      take(sim.url('scaled'), 1),
+    ]);
+    expect([scaled!.width, scaled!.height]).toEqual([384, 216]); // re-scaled, live x264 feeder
     expect(c).toHaveLength(70);
     expect([c[0]!.width, c[0]!.height]).toEqual([640, 360]);
     const gaps = c.slice(1).map((f, i) => f.receivedAt - c[i]!.receivedAt);
@@ -60,11 +66,6 @@ describe('RtspSimulator (GStreamer RTSP server + ffmpeg feeders, real footage)',
       console.log(`rtsp-sim: 24 frame intervals at 5 fps in ${spanMs} ms (stream time 4800 ms), total ${Date.now() - t0} ms`);
       expect(spanMs).toBeGreaterThan(4800 / 1.5);
     }
-  });
-
-  it('re-scales a camera when asked', async () => {
-    const [f] = await take(sim.url('scaled'), 1);
-    expect([f!.width, f!.height]).toEqual([384, 216]);
   });
 
   it('answers 404 for an unknown mount and refuses on a closed port', async () => {
@@ -89,5 +90,14 @@ describe('RtspSimulator (GStreamer RTSP server + ffmpeg feeders, real footage)',
     expect((await probeRtsp(sim.url('intel'))).ok).toBe(true);
     await sim.startFeeder('highway');
     expect((await take(sim.url('highway'), 2)).length).toBe(2);
+
+    // A feeder that dies on its own (crash) is respawned.
+    const pid = sim.feederPid('short')!;
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid, 'SIGKILL');
+    const deadline = Date.now() + 30_000;
+    while (!(sim.feederPid('short') && sim.feederPid('short') !== pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(sim.feederPid('short')).not.toBe(pid);
+    expect((await take(sim.url('short'), 2)).length).toBe(2);
   });
 });

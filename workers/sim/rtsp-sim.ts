@@ -230,6 +230,12 @@ export class RtspSimulator {
     return `rtsp://${HOST}:${this.rtspPort}/${name}`;
   }
 
+  /** OS pid of a camera's running feeder (to simulate a crash), or null. */
+  feederPid(name: string): number | null {
+    const f = this.cam(name).feeder;
+    return f && !exited(f) ? (f.pid ?? null) : null;
+  }
+
   names(): string[] {
     return [...this.cams.keys()];
   }
@@ -302,9 +308,16 @@ export class RtspSimulator {
     closeSync(fd);
     cam.feeder = child;
     child.once('exit', (code, sig) => {
+      // A looping camera should never end: if its feeder dies on its own (not through stopFeeder/stop), respawn it
+      // after a pause, as a real camera would come back after a reboot.
+      const unexpected = cam.opts.loop && cam.feeder === child && !this.stopped;
       const f = this.logFd(`feeder-${cam.opts.name}.log`);
-      writeSync(f, `--- ${new Date().toISOString()} feeder exited code=${code} signal=${sig}\n`);
+      writeSync(f, `--- ${new Date().toISOString()} feeder exited code=${code} signal=${sig}${unexpected ? ', respawning in 1 s' : ''}\n`);
       closeSync(f);
+      if (!unexpected) return;
+      setTimeout(() => {
+        if (cam.feeder === child && !this.stopped) this.spawnFeeder(cam);
+      }, 1000).unref();
     });
   }
 
