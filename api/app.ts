@@ -10,6 +10,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AppDeps } from './app.types.js';
+import { authPlugin } from './auth/auth.plugin.js';
+import { authRoutes } from './auth/auth.routes.js';
 import { installErrorHandling } from './errors.js';
 import { analyticsRoutes } from './routes/analytics.routes.js';
 import { cameraRoutes } from './routes/cameras.routes.js';
@@ -47,16 +49,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           'Video analytics for an Intelligent Operations Centre: cameras, live status, line-crossing counts, crossings with snapshots, tracks. ' +
           'Errors are `{ "error": { "code", "message", "details"? } }` with stable IOCV_* codes.',
       },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'access token from /auth/login, or an API key' } } },
+      security: [{ bearer: [] }],
       tags: [
         { name: 'cameras', description: 'Cameras and their live status' },
         { name: 'analytics', description: 'Counts, line crossings, tracks' },
         { name: 'incidents', description: 'Live incidents: list, acknowledge, resolve, SSE feed' },
         { name: 'system', description: 'Health' },
+        { name: 'auth', description: 'Log in, refresh, log out' },
       ],
     },
   });
   // Global hooks (authentication, audit, metrics) and extra route plugins of the composition root: after the
   // OpenAPI collector so their routes are documented, before every route so their hooks cover all of them.
+  if (deps.auth) {
+    // strictRoutes: a route declaring neither a permission nor `public` stops the app at start.
+    await app.register(authPlugin, { auth: deps.auth.service, audit: deps.auth.audit, strictRoutes: true });
+    await app.register(authRoutes({ auth: deps.auth.service, audit: deps.auth.audit }));
+  }
   if (deps.extend) await deps.extend(app);
   await app.register(swaggerUi, { routePrefix: '/docs' });
 

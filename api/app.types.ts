@@ -5,6 +5,8 @@ import type { AnalyticsRepository } from '../storage/repositories/analytics.repo
 import type { CameraRepository } from '../storage/repositories/camera.repository.js';
 import type { IncidentRepository } from '../storage/repositories/incident.repository.js';
 import type { IncidentFeed } from './live/incident-feed.js';
+import type { AuditSink } from './auth/auth.plugin.js';
+import type { AuthService } from './auth/auth.service.js';
 
 /** What the API reads; the composition root passes the real repositories, tests may pass real or fake ones. */
 export type CameraReader = Pick<CameraRepository, 'list' | 'get' | 'getStatus' | 'listStatus' | 'insert' | 'upsertMany' | 'remove'>;
@@ -16,6 +18,12 @@ export interface AppDeps {
   cameras: CameraReader;
   analytics: AnalyticsReader;
   objects: ObjectStore;
+  /**
+   * Authentication for every route but /health, the page shell, /docs and login (deny by default, role
+   * permissions, camera groups, audit), plus the session routes under /auth. Without it the API is open: tests
+   * and trusted single-user setups only.
+   */
+  auth?: { service: AuthService; audit?: AuditSink };
   /** Incident routes (list, acknowledge, resolve, live SSE feed) are served when given. */
   incidents?: IncidentReader;
   /** Wake-ups for the live incident feed (one LISTEN per process); without it the feed polls every 2 s. */

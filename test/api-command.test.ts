@@ -33,6 +33,8 @@ describe('ioc-vision api (composition root)', () => {
       IOCV_FS_ROOT: path.join(dir, 'objects'),
       IOCV_CAMERAS_FILE: camerasFile,
       IOCV_LOG_LEVEL: 'warn',
+      IOCV_ADMIN_USER: 'admin',
+      IOCV_ADMIN_PASSWORD: 'correct horse battery',
     });
     const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'ioc-vision.mjs'), 'api', '--port', '0'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -53,7 +55,18 @@ describe('ioc-vision api (composition root)', () => {
       expect(hb.checks.database!.ok).toBe(true);
       expect(hb.checks.objects!.ok).toBe(true);
       expect(Object.keys(hb.checks)).toContain('redis');
-      const cams = (await (await fetch(`${base}/api/v1/cameras`)).json()) as { items: Array<{ id: string; name: string; url: string }> };
+      // every data route needs a login; the first admin came from the environment
+      expect((await fetch(`${base}/api/v1/cameras`)).status).toBe(401);
+      const login = await fetch(`${base}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password: 'correct horse battery' }),
+      });
+      expect(login.status).toBe(200);
+      const { accessToken } = (await login.json()) as { accessToken: string };
+      const cams = (await (await fetch(`${base}/api/v1/cameras`, { headers: { authorization: `Bearer ${accessToken}` } })).json()) as {
+        items: Array<{ id: string; name: string; url: string }>;
+      };
       expect(cams.items).toEqual([expect.objectContaining({ id: 'gate-1', name: 'Cổng 1', url: 'rtsp://user:***@127.0.0.1:8554/gate' })]);
       const page = await fetch(`${base}/`);
       expect(page.status).toBe(200);

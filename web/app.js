@@ -13,8 +13,58 @@ const STATE_LABELS = {
 };
 const CLASS_LABELS = { person: 'người', bicycle: 'xe đạp', car: 'ô tô', motorcycle: 'xe máy', bus: 'xe buýt', truck: 'xe tải' };
 
+// Session: tokens from POST /auth/login kept in sessionStorage (gone when the tab closes); every call sends
+// the access token, a 401 triggers one refresh, then the login form. A server started without auth never
+// answers 401, and then no login is asked for.
+const session = {
+  get access() {
+    return sessionStorage.getItem('iocv.access');
+  },
+  get refresh() {
+    return sessionStorage.getItem('iocv.refresh');
+  },
+  save(pair) {
+    sessionStorage.setItem('iocv.access', pair.accessToken);
+    sessionStorage.setItem('iocv.refresh', pair.refreshToken);
+    sessionStorage.setItem('iocv.user', `${pair.user.username} (${pair.user.role})`);
+  },
+  clear() {
+    for (const k of ['iocv.access', 'iocv.refresh', 'iocv.user']) sessionStorage.removeItem(k);
+  },
+  get user() {
+    return sessionStorage.getItem('iocv.user');
+  },
+};
+
+class LoginRequired extends Error {}
+
+async function send(url, init = {}) {
+  const headers = { ...(init.headers ?? {}) };
+  if (session.access) headers.authorization = `Bearer ${session.access}`;
+  return fetch(url, { ...init, headers });
+}
+
+async function tryRefresh() {
+  if (!session.refresh) return false;
+  const res = await fetch('/auth/refresh', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken: session.refresh }) });
+  if (!res.ok) {
+    session.clear();
+    return false;
+  }
+  session.save(await res.json());
+  return true;
+}
+
+/** fetch with the session; one refresh on 401, else LoginRequired. */
+async function authed(url, init = {}) {
+  let res = await send(url, init);
+  if (res.status === 401 && (await tryRefresh())) res = await send(url, init);
+  if (res.status === 401) throw new LoginRequired();
+  return res;
+}
+
 async function getJson(url) {
-  const res = await fetch(url, { headers: { accept: 'application/json' } });
+  const res = await authed(url, { headers: { accept: 'application/json' } });
   if (!res.ok) {
     let msg = `${res.status}`;
     try {
@@ -26,6 +76,26 @@ async function getJson(url) {
     throw new Error(`${url} → ${msg}`);
   }
   return res.json();
+}
+
+// Snapshots need the Authorization header too, so they are fetched and shown as blob URLs (cached by URL).
+const imageCache = new Map();
+async function imageUrl(url) {
+  const hit = imageCache.get(url);
+  if (hit) return hit;
+  const res = await authed(url);
+  if (!res.ok) return null;
+  const blobUrl = URL.createObjectURL(await res.blob());
+  imageCache.set(url, blobUrl);
+  return blobUrl;
+}
+function pruneImages(keep) {
+  for (const [url, blobUrl] of imageCache) {
+    if (!keep.has(url)) {
+      URL.revokeObjectURL(blobUrl);
+      imageCache.delete(url);
+    }
+  }
 }
 
 function el(tag, attrs = {}, ...children) {
@@ -55,10 +125,10 @@ function statusBlock(status) {
   return meta;
 }
 
-function snapshotBlock(crossing) {
+function snapshotBlock(crossing, src) {
   const box = el('div', { class: 'snap' });
-  if (crossing && crossing.snapshotUrl) {
-    box.append(el('img', { src: crossing.snapshotUrl, alt: `Latest crossing / Lượt qua gần nhất ${crossing.lineId} ${crossing.class}`, loading: 'lazy' }));
+  if (crossing && src) {
+    box.append(el('img', { src, alt: `Latest crossing / Lượt qua gần nhất ${crossing.lineId} ${crossing.class}` }));
   } else {
     box.append(el('div', { class: 'none' }, 'No crossing yet / Chưa có lượt qua'));
   }
@@ -94,20 +164,33 @@ function countsBlock(camera, rows) {
   return table;
 }
 
-async function cameraCard(camera, from, to) {
+async function cameraCard(camera, from, to, shownImages) {
   const q = new URLSearchParams({ cameraId: camera.id, bucket: '1m', from, to });
   const [counts, latest] = await Promise.all([
     getJson(`/api/v1/counts?${q}`),
     getJson(`/api/v1/crossings?${new URLSearchParams({ cameraId: camera.id, limit: '1' })}`),
   ]);
+  const crossing = latest.items[0] ?? null;
+  let src = null;
+  if (crossing && crossing.snapshotUrl) {
+    shownImages.add(crossing.snapshotUrl);
+    src = await imageUrl(crossing.snapshotUrl);
+  }
   return el(
     'article',
     { class: 'card', 'data-camera': camera.id },
     el('h2', {}, `${camera.name} `, el('span', { class: 'muted' }, `(${camera.id})`)),
     statusBlock(camera.status),
-    ...snapshotBlock(latest.items[0] ?? null),
+    ...snapshotBlock(crossing, src),
     countsBlock(camera, counts.rows),
   );
+}
+
+function showLogin(show) {
+  document.getElementById('login').hidden = !show;
+  document.getElementById('cameras').hidden = show;
+  document.getElementById('logout').hidden = show || !session.user;
+  document.getElementById('who').textContent = show ? '' : (session.user ?? '');
 }
 
 async function refresh() {
@@ -117,16 +200,54 @@ async function refresh() {
     const to = new Date(now + 60_000).toISOString();
     const from = new Date(Math.floor(now / 60_000) * 60_000 - (WINDOW_MINUTES - 1) * 60_000).toISOString();
     const { items } = await getJson('/api/v1/cameras');
-    const cards = await Promise.all(items.map((c) => cameraCard(c, from, to)));
+    const shownImages = new Set();
+    const cards = await Promise.all(items.map((c) => cameraCard(c, from, to, shownImages)));
+    pruneImages(shownImages);
+    showLogin(false);
     document.getElementById('cameras').replaceChildren(...cards);
     document.getElementById('empty').hidden = items.length > 0;
     document.getElementById('updated').textContent = `Updated / Cập nhật: ${new Date().toLocaleTimeString('vi-VN', { hour12: false })}`;
     errorBox.hidden = true;
   } catch (err) {
+    if (err instanceof LoginRequired) {
+      showLogin(true);
+      document.getElementById('updated').textContent = '';
+      return;
+    }
     errorBox.textContent = `Cannot refresh / Không thể làm mới: ${err.message}`;
     errorBox.hidden = false;
   }
 }
+
+document.getElementById('login').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const form = new FormData(ev.target);
+  const box = document.getElementById('login-error');
+  fetch('/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: form.get('username'), password: form.get('password') }) })
+    .then(async (res) => {
+      if (!res.ok) {
+        box.textContent = 'Wrong user name or password / Sai tên đăng nhập hoặc mật khẩu';
+        box.hidden = false;
+        return;
+      }
+      session.save(await res.json());
+      box.hidden = true;
+      ev.target.reset();
+      await refresh();
+    })
+    .catch((err) => {
+      box.textContent = err.message;
+      box.hidden = false;
+    });
+});
+
+document.getElementById('logout').addEventListener('click', () => {
+  void send('/auth/logout', { method: 'POST' }).finally(() => {
+    session.clear();
+    pruneImages(new Set());
+    showLogin(true);
+  });
+});
 
 async function loop() {
   await refresh();

@@ -5,12 +5,12 @@ export const apiCommand: CliCommand = {
   name: 'api',
   summary: 'Serve the REST API, OpenAPI docs (/docs) and the operator page (/).',
   usage:
-    'ioc-vision api [--port N] [--host H]   (settings: IOCV_API_PORT=8080, IOCV_API_HOST=127.0.0.1, IOCV_DATABASE_URL, IOCV_REDIS_URL, ' +
+    'ioc-vision api [--port N] [--host H] [--insecure-no-auth]   (settings: IOCV_ADMIN_USER + IOCV_ADMIN_PASSWORD (first admin), IOCV_AUTH_SECRET, IOCV_API_PORT=8080, IOCV_API_HOST=127.0.0.1, IOCV_DATABASE_URL, IOCV_REDIS_URL, ' +
     'IOCV_OBJECT_STORE=fs|s3 with IOCV_FS_ROOT or IOCV_S3_*, IOCV_CAMERAS_FILE to load cameras at start)',
   async run(argv) {
     let v;
     try {
-      v = parseArgs({ args: argv, strict: true, options: { port: { type: 'string' }, host: { type: 'string' } } }).values;
+      v = parseArgs({ args: argv, strict: true, options: { port: { type: 'string' }, host: { type: 'string' }, 'insecure-no-auth': { type: 'boolean' } } }).values;
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
@@ -27,6 +27,12 @@ export const apiCommand: CliCommand = {
     const { parseCamerasConfigText } = await import('../../pipeline/config/camera-config.js');
     const { buildApp } = await import('../../api/app.js');
     const { IncidentEventHub } = await import('../../api/live/incident-feed.js');
+    const { AuthService } = await import('../../api/auth/auth.service.js');
+    const { loadAuthSettings, resolveSigningKey } = await import('../../api/auth/auth-settings.js');
+    const { bootstrapAdminFromEnv } = await import('../../api/auth/bootstrap-admin.js');
+    const { UserRepository } = await import('../../storage/repositories/user.repository.js');
+    const { ApiKeyRepository } = await import('../../storage/repositories/api-key.repository.js');
+    const { AuditRepository } = await import('../../storage/repositories/audit.repository.js');
     const { IncidentRepository, listenIncidentEvents } = await import('../../storage/repositories/incident.repository.js');
 
     const s = loadSettings();
@@ -45,6 +51,27 @@ export const apiCommand: CliCommand = {
     redis.connect().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'redis unavailable; serving stored camera status'));
     const live = new RedisCameraStatusStore(redis);
 
+    let auth: { service: InstanceType<typeof AuthService>; audit: InstanceType<typeof AuditRepository> } | undefined;
+    if (v['insecure-no-auth']) {
+      logger.warn('authentication is OFF (--insecure-no-auth): every route is open to anyone who can reach this port');
+    } else {
+      const authSettings = loadAuthSettings();
+      const users = new UserRepository(storage.pool);
+      const boot = await bootstrapAdminFromEnv(users);
+      if (boot.outcome === 'created') logger.info({ user: boot.user.username }, 'first admin created from IOCV_ADMIN_USER');
+      if ((await users.count()) === 0) {
+        logger.warn('no users yet: set IOCV_ADMIN_USER and IOCV_ADMIN_PASSWORD, or run `ioc-vision users bootstrap-admin`, to be able to log in');
+      }
+      const service = new AuthService({
+        users,
+        apiKeys: new ApiKeyRepository(storage.pool),
+        signingKey: await resolveSigningKey(authSettings, users),
+        accessTokenTtlSeconds: authSettings.accessTokenTtlSeconds,
+        refreshTokenTtlSeconds: authSettings.refreshTokenTtlSeconds,
+      });
+      auth = { service, audit: new AuditRepository(storage.pool) };
+    }
+
     // One LISTEN connection per process wakes every live incident client.
     const hub = new IncidentEventHub();
     const listener = await listenIncidentEvents(storage.pool, (n) => hub.notify(n), {
@@ -52,6 +79,7 @@ export const apiCommand: CliCommand = {
     });
 
     const app = await buildApp({
+      ...(auth ? { auth } : {}),
       cameras: storage.cameras,
       incidents: new IncidentRepository(storage.pool),
       incidentFeed: hub,
