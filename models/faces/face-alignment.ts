@@ -110,17 +110,30 @@ export function warpSimilarity(img: RgbImage, srcToDst: SimilarityTransform, wid
   const inv = invertSimilarity(srcToDst);
   const out = new Uint8Array(width * height * 3);
   const { data, width: sw, height: sh } = img;
+  const row = sw * 3;
   for (let v = 0; v < height; v++) {
-    // Walk the row incrementally: source moves by (inv.a, inv.b) per output pixel.
-    let x = inv.a * 0 - inv.b * v + inv.tx;
-    let y = inv.b * 0 + inv.a * v + inv.ty;
+    // Walk the row incrementally: the source point moves by (inv.a, inv.b) per output pixel.
+    let x = -inv.b * v + inv.tx;
+    let y = inv.a * v + inv.ty;
     let o = v * width * 3;
     for (let u = 0; u < width; u++, x += inv.a, y += inv.b, o += 3) {
       const x0 = Math.floor(x);
       const y0 = Math.floor(y);
-      if (x0 < -1 || y0 < -1 || x0 >= sw || y0 >= sh) continue; // all four neighbours outside: stays black
       const fx = x - x0;
       const fy = y - y0;
+      if (x0 >= 0 && y0 >= 0 && x0 + 1 < sw && y0 + 1 < sh) {
+        // All four neighbours inside: the common case, without bounds checks.
+        const i = y0 * row + x0 * 3;
+        const w00 = (1 - fx) * (1 - fy);
+        const w10 = fx * (1 - fy);
+        const w01 = (1 - fx) * fy;
+        const w11 = fx * fy;
+        out[o] = data[i]! * w00 + data[i + 3]! * w10 + data[i + row]! * w01 + data[i + row + 3]! * w11 + 0.5;
+        out[o + 1] = data[i + 1]! * w00 + data[i + 4]! * w10 + data[i + row + 1]! * w01 + data[i + row + 4]! * w11 + 0.5;
+        out[o + 2] = data[i + 2]! * w00 + data[i + 5]! * w10 + data[i + row + 2]! * w01 + data[i + row + 5]! * w11 + 0.5;
+        continue;
+      }
+      if (x0 < -1 || y0 < -1 || x0 >= sw || y0 >= sh) continue; // all four neighbours outside: stays black
       const inX0 = x0 >= 0;
       const inX1 = x0 + 1 < sw;
       const inY0 = y0 >= 0;
@@ -129,14 +142,14 @@ export function warpSimilarity(img: RgbImage, srcToDst: SimilarityTransform, wid
       const w10 = inX1 && inY0 ? fx * (1 - fy) : 0;
       const w01 = inX0 && inY1 ? (1 - fx) * fy : 0;
       const w11 = inX1 && inY1 ? fx * fy : 0;
-      const i00 = (y0 * sw + x0) * 3;
-      const i10 = i00 + 3;
-      const i01 = i00 + sw * 3;
-      const i11 = i01 + 3;
+      const i00 = y0 * row + x0 * 3;
       for (let c = 0; c < 3; c++) {
         const val =
-          (w00 ? data[i00 + c]! * w00 : 0) + (w10 ? data[i10 + c]! * w10 : 0) + (w01 ? data[i01 + c]! * w01 : 0) + (w11 ? data[i11 + c]! * w11 : 0);
-        out[o + c] = Math.round(val);
+          (w00 ? data[i00 + c]! * w00 : 0) +
+          (w10 ? data[i00 + 3 + c]! * w10 : 0) +
+          (w01 ? data[i00 + row + c]! * w01 : 0) +
+          (w11 ? data[i00 + row + 3 + c]! * w11 : 0);
+        out[o + c] = val + 0.5;
       }
     }
   }
