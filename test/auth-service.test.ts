@@ -120,6 +120,13 @@ describe('sessions', () => {
     await expect(auth.refresh(refreshed.refreshToken)).rejects.toMatchObject({ code: 'IOCV_TOKEN_INVALID' });
   });
 
+  it('throttles password guessing per username and address', async () => {
+    await auth.createUser({ username: 'erin', password: PASSWORD, role: 'security' });
+    for (let i = 0; i < 5; i++) await expect(auth.login('erin', `guess number ${i}`, { ip: '10.9.9.9' })).rejects.toMatchObject({ code: 'IOCV_BAD_CREDENTIALS' });
+    await expect(auth.login('erin', PASSWORD, { ip: '10.9.9.9' })).rejects.toMatchObject({ code: 'IOCV_RATE_LIMITED', statusCode: 429 });
+    expect((await auth.login('erin', PASSWORD, { ip: '10.9.9.10' })).user.username).toBe('erin');
+  });
+
   it('API keys: shown once, stored hashed, revocable, expiring', async () => {
     const { key, record } = await auth.createApiKey({ name: 'ingest-bot', role: 'operator', cameraGroups: ['district-2'], createdBy: 'user:root' });
     const { rows } = await pool.query<{ key_hash: string }>('SELECT key_hash FROM api_keys WHERE id = $1', [record.id]);

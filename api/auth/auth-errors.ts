@@ -7,6 +7,7 @@ export type AuthErrorCode =
   | 'IOCV_API_KEY_INVALID'
   | 'IOCV_FORBIDDEN'
   | 'IOCV_ROUTE_NOT_CLASSIFIED'
+  | 'IOCV_RATE_LIMITED'
   | 'IOCV_AUTH_CONFIG';
 
 export class AuthError extends Error {
@@ -17,6 +18,7 @@ export class AuthError extends Error {
   ) {
     super(message);
     this.name = 'AuthError';
-    this.statusCode = code === 'IOCV_FORBIDDEN' || code === 'IOCV_ROUTE_NOT_CLASSIFIED' ? 403 : code === 'IOCV_AUTH_CONFIG' ? 500 : 401;
+    this.statusCode =
+      code === 'IOCV_FORBIDDEN' || code === 'IOCV_ROUTE_NOT_CLASSIFIED' ? 403 : code === 'IOCV_RATE_LIMITED' ? 429 : code === 'IOCV_AUTH_CONFIG' ? 500 : 401;
   }
 }

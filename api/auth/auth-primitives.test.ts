@@ -104,3 +104,28 @@ describe('settings and redaction', () => {
     });
   });
 });
+
+describe('login throttle', () => {
+  it('locks a username+address out after maxFailures within the window, then lets it try again', async () => {
+    const { LoginThrottle } = await import('./login-throttle.js');
+    let now = 0;
+    const t = new LoginThrottle({ maxFailures: 3, windowMs: 10_000, lockoutMs: 60_000, now: () => now });
+    const k = LoginThrottle.key('Alice', '10.0.0.1');
+    expect(k).toBe(LoginThrottle.key('alice', '10.0.0.1'));
+    t.fail(k);
+    now = 11_000; // the first failure leaves the window
+    t.fail(k);
+    t.fail(k);
+    expect(() => t.check(k)).not.toThrow();
+    t.fail(k);
+    expect(() => t.check(k)).toThrow(expect.objectContaining({ code: 'IOCV_RATE_LIMITED', statusCode: 429 }));
+    expect(() => t.check(LoginThrottle.key('alice', '10.0.0.2'))).not.toThrow();
+    now += 60_000;
+    expect(() => t.check(k)).not.toThrow();
+    t.fail(k);
+    t.succeed(k);
+    t.fail(k);
+    t.fail(k);
+    expect(() => t.check(k)).not.toThrow();
+  });
+});

@@ -8,6 +8,7 @@ import type { UserRecord, UserRepository } from '../../storage/repositories/user
 import { DEFAULT_ACCESS_TOKEN_TTL_SECONDS, looksLikeAccessToken, signAccessToken, verifyAccessToken } from './access-token.js';
 import { apiKeyMatches, generateApiKey, looksLikeApiKey, parseApiKey } from './api-key.js';
 import { AuthError } from './auth-errors.js';
+import { LoginThrottle } from './login-throttle.js';
 import { hashPassword, passwordProblem, verifyPassword } from './password.js';
 import type { Role } from './permissions.js';
 import type { Principal } from './principal.js';
@@ -21,6 +22,8 @@ export interface AuthServiceOptions {
   accessTokenTtlSeconds?: number;
   /** Refresh token (session) lifetime, s; each refresh extends it. @default 43200 (one 12 h shift) */
   refreshTokenTtlSeconds?: number;
+  /** Failed-login throttle. @default new LoginThrottle() (5 failures per 15 min per username and address) */
+  throttle?: LoginThrottle | null;
   now?: () => number;
 }
 
@@ -59,6 +62,7 @@ export class AuthService {
   private readonly refreshTtl: number;
   private readonly now: () => number;
   private dummyHash: Promise<string> | null = null;
+  private readonly throttle: LoginThrottle | null;
 
   constructor(opts: AuthServiceOptions) {
     if (opts.signingKey.length < 32) throw new AuthError('IOCV_AUTH_CONFIG', 'token signing key must be at least 32 bytes');
@@ -68,19 +72,30 @@ export class AuthService {
     this.accessTtl = opts.accessTokenTtlSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
     this.refreshTtl = opts.refreshTokenTtlSeconds ?? 12 * 3600;
     this.now = opts.now ?? Date.now;
+    this.throttle = opts.throttle === undefined ? new LoginThrottle({ now: this.now }) : opts.throttle;
   }
 
-  /** Throws IOCV_BAD_CREDENTIALS for an unknown user, a wrong password or a disabled account (same message). */
+  /**
+   * Throws IOCV_BAD_CREDENTIALS for an unknown user, a wrong password or a disabled account (same message), and
+   * IOCV_RATE_LIMITED (429) after too many failures from one address for one username.
+   */
   async login(username: string, password: string, meta: ClientMeta = {}): Promise<TokenPair> {
+    const throttleKey = LoginThrottle.key(username, meta.ip);
+    this.throttle?.check(throttleKey);
     const user = await this.users.findByUsername(username);
     if (!user) {
       // Same work as a real check so that response time does not reveal which usernames exist.
       this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
       await verifyPassword(password, await this.dummyHash);
+      this.throttle?.fail(throttleKey);
       throw new AuthError('IOCV_BAD_CREDENTIALS', 'bad username or password');
     }
     const ok = await verifyPassword(password, user.passwordHash);
-    if (!ok || user.disabled) throw new AuthError('IOCV_BAD_CREDENTIALS', 'bad username or password');
+    if (!ok || user.disabled) {
+      this.throttle?.fail(throttleKey);
+      throw new AuthError('IOCV_BAD_CREDENTIALS', 'bad username or password');
+    }
+    this.throttle?.succeed(throttleKey);
     const sessionId = `ses_${randomBytes(12).toString('hex')}`;
     const refreshToken = `${sessionId}.${randomBytes(32).toString('base64url')}`;
     const refreshTokenExpiresAt = this.now() + this.refreshTtl * 1000;
