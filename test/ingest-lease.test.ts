@@ -81,6 +81,36 @@ describe('coordinator camera list changes (real Redis, in-memory sources)', () =
   });
 });
 
+describe('coordinator when Redis stops answering (real Redis, in-memory source)', () => {
+  const redis = redisSandbox();
+  afterAll(() => redis.cleanup());
+
+  it('stops a camera whose lease it can no longer renew, before the lease could have passed to another owner', async () => {
+    const source = (): FrameSource => ({
+      lastError: () => null,
+      async *frames(signal) {
+        for (let i = 0; !signal.aborted; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          if (!signal.aborted) yield { jpeg: Buffer.from([0xff, 0xd8]), width: 2, height: 2, ptsMs: i * 50, index: i, receivedAt: Date.now() };
+        }
+      },
+    });
+    const sinks = new CountingSinks();
+    const c = new IngestCoordinator({ redis: redis.client(), cameras: [cameraConfig('x', 'rtsp://h/x')], source, openCamera: sinks.open, leaseTtlMs: 1500 });
+    try {
+      await c.start();
+      await waitFor('frames', () => sinks.count('x') > 2);
+      // Renewals now hang (a client queueing commands while Redis is unreachable) or fail.
+      let calls = 0;
+      (c.leases as any).renew = () => (++calls % 2 ? new Promise(() => undefined) : Promise.reject(new Error('Connection is closed.')));
+      await waitFor('camera stopped', () => c.ownedCameraIds().length === 0 && sinks.closed.includes('x'), { timeoutMs: 10_000 });
+      expect(calls).toBeGreaterThanOrEqual(1);
+    } finally {
+      await c.abandon();
+    }
+  });
+});
+
 describe('two ingest coordinators sharing cameras (real RTSP server, ffmpeg, Redis)', () => {
   let sim: RtspSimulator;
   const redis = redisSandbox();

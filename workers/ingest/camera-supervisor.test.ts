@@ -132,7 +132,7 @@ describe('CameraSupervisor', () => {
     sup.start();
     await clock.advance(0);
     expect(frames).toHaveLength(3);
-    expect(statuses.map((s) => s.state)).toEqual(['online', 'reconnecting']);
+    expect(statuses.map((s) => s.state)).toEqual(['starting', 'online', 'reconnecting']);
     expect(sup.status()).toMatchObject({ state: 'reconnecting', reason: 'stream ended', framesTotal: 3, reconnects: 0 });
     expect(clock.pending()[0]).toBe(500);
 

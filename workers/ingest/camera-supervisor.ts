@@ -104,6 +104,7 @@ export class CameraSupervisor {
       this.setState('disabled', 'disabled in config');
       return;
     }
+    this.emit(); // 'starting': visible before the first connection attempt ends
     this.running = this.run().catch((err: unknown) => {
       // run() handles every source error itself; reaching here is a bug, which must not kill the process.
       this.o.logger.error({ cameraId: this.camera.id, err }, 'camera supervisor crashed');

@@ -164,21 +164,44 @@ export class IngestCoordinator {
 
   private async renew(w: Owned): Promise<void> {
     const id = w.camera.id;
+    // The lease runs from when Redis applied the renewal, at the earliest when we sent it: count from here.
+    const sentAt = this.clock.now();
     let ok: boolean;
     try {
-      ok = await this.leases.renew(id);
+      // A client that queues commands while Redis is away (maxRetriesPerRequest: null) would hang here forever,
+      // and the camera would outlive its lease: bound the wait.
+      ok = await this.withTimeout(this.leases.renew(id), Math.max(50, Math.floor(this.ttlMs / 3)), 'lease renewal');
     } catch (err) {
       // Redis unreachable: keep the camera while our last renewal still covers us (with a margin of one period).
-      ok = this.clock.now() - w.renewedAt < (this.ttlMs * 2) / 3;
-      this.log.warn({ err, cameraId: id, keep: ok }, 'lease renewal failed (Redis)');
-      if (ok) return;
+      const keep = this.clock.now() - w.renewedAt < (this.ttlMs * 2) / 3;
+      this.log.warn({ err, cameraId: id, keep }, 'lease renewal failed (Redis)');
+      if (keep) return;
+      this.log.warn({ cameraId: id, ownerId: this.ownerId }, 'lease may have expired: stopping the camera');
+      await this.giveUp(id, 'lease-lost');
+      return;
     }
     if (ok) {
-      w.renewedAt = this.clock.now();
+      w.renewedAt = sentAt;
       return;
     }
     this.log.warn({ cameraId: id, ownerId: this.ownerId }, 'camera lease lost: stopping the camera');
     await this.giveUp(id, 'lease-lost');
+  }
+
+  private withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const t = this.clock.setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+      p.then(
+        (v) => {
+          this.clock.clearTimeout(t);
+          resolve(v);
+        },
+        (err: unknown) => {
+          this.clock.clearTimeout(t);
+          reject(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
+    });
   }
 
   private async take(camera: CameraConfig): Promise<void> {
