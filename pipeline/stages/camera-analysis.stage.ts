@@ -24,8 +24,9 @@ export interface CameraAnalysisStageOptions {
    */
   crossClassDuplicateIou?: number;
   /**
-   * Zone rules (intrusion, loitering, crowding) on the camera's zones. @default the camera's own `rules` when its
-   * config carries them, else none
+   * Zone rules (intrusion, loitering, crowding) on the camera's zones, run on every frame's active and lost tracks.
+   * Explicit on purpose: pipeline/zones/zone-rules.stage.ts can run the same rules outside this stage, and a rule
+   * must run in one place only. @default none
    */
   zoneRules?: readonly ZoneRuleConfig[];
 }
@@ -66,8 +67,7 @@ export class CameraAnalysisStage {
   ) {
     const referencePoint = opts.referencePoint ?? 'bottom-center';
     this.crossClassIou = opts.crossClassDuplicateIou ?? 0.7;
-    // `rules` is not part of CameraConfig yet (pipeline/zones/zone-rules.schema.ts proposes it); read it when present.
-    const zoneRules = opts.zoneRules ?? (camera as CameraConfig & { rules?: readonly ZoneRuleConfig[] }).rules ?? [];
+    const zoneRules = opts.zoneRules ?? [];
     this.zones = zoneRules.length ? new ZoneRuleEngine({ cameraId: camera.id, zones: camera.zones, rules: zoneRules }) : null;
     this.tracker = new ByteTracker({ ...opts.tracker, referencePoint, idPrefix: `${camera.id}:${epoch}` });
     // Real geometry is set on the first frame, once its size is known.
