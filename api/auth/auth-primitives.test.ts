@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { signAccessToken, verifyAccessToken, generateSigningKey } from './access-token.js';
 import { apiKeyMatches, generateApiKey, parseApiKey } from './api-key.js';
-import { redactSecrets } from './auth.plugin.js';
+import { redactAccessToken, redactSecrets } from './auth.plugin.js';
 import { parseSecret, loadAuthSettings } from './auth-settings.js';
 import { hashPassword, verifyPassword } from './password.js';
 import { PERMISSIONS, ROLES, ROLE_PERMISSIONS, roleHasPermission, SENSITIVE_PERMISSIONS } from './permissions.js';
@@ -97,6 +97,11 @@ describe('settings and redaction', () => {
     expect(loadAuthSettings({})).toMatchObject({ secret: null, accessTokenTtlSeconds: 900, adminUser: null });
     expect(loadAuthSettings({ IOCV_ACCESS_TOKEN_TTL_SECONDS: '60', IOCV_ADMIN_USER: 'root', IOCV_ADMIN_PASSWORD: 'pw' })).toMatchObject({ accessTokenTtlSeconds: 60, adminUser: 'root' });
     expect(() => loadAuthSettings({ IOCV_ACCESS_TOKEN_TTL_SECONDS: 'soon' })).toThrow(/IOCV_ACCESS_TOKEN_TTL_SECONDS/);
+  });
+  it('redacts access tokens in URLs', () => {
+    expect(redactAccessToken('/incidents/stream?access_token=abc.def.ghi&after=5')).toBe('/incidents/stream?access_token=[redacted]&after=5');
+    expect(redactAccessToken('/x?a=1&ACCESS_TOKEN=zzz')).toBe('/x?a=1&ACCESS_TOKEN=[redacted]');
+    expect(redactAccessToken('/cameras')).toBe('/cameras');
   });
   it('redacts secret-looking keys at any depth', () => {
     expect(redactSecrets({ username: 'a', password: 'p', nested: { apiKey: 'k', refreshToken: 't', ok: [1, { secret: 's' }] } })).toEqual({

@@ -83,6 +83,14 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
   return out;
 }
 
+/**
+ * Hides `access_token` query values (SSE clients pass their token in the URL) for logs; use in the logger's
+ * request serializer: `serializers: { req: (r) => ({ method: r.method, url: redactAccessToken(r.url) }) }`.
+ */
+export function redactAccessToken(url: string): string {
+  return url.replace(/([?&]access_token=)[^&#]*/gi, '$1[redacted]');
+}
+
 /** Credentials on a request, or null. */
 export function extractCredentials(request: FastifyRequest, allowQueryToken = false): Credentials | null {
   const authz = request.headers.authorization;
