@@ -67,6 +67,15 @@ describe('IncidentRepository', () => {
     await expect(repo.acknowledge('nope', 'op')).rejects.toMatchObject({ code: 'IOCV_INCIDENT_NOT_FOUND' });
   });
 
+  it('resolves the live incident of a key (camera back online)', async () => {
+    const off = await repo.recordSignal(sig({ cameraId: 'cam-r', type: 'camera_offline', zoneId: undefined, trackIds: undefined }));
+    expect(await repo.resolveLive({ cameraId: 'cam-r', type: 'camera_offline' }, 'system', 'camera back online', T + 5)).toMatchObject({
+      id: off.incident.id, state: 'resolved', resolvedBy: 'system', resolvedAt: T + 5, note: 'camera back online',
+    });
+    expect(await repo.resolveLive({ cameraId: 'cam-r', type: 'camera_offline' }, 'system')).toBeNull();
+    expect(await repo.resolveLive({ cameraId: 'cam-none', type: 'camera_offline' }, 'system')).toBeNull();
+  });
+
   it('concurrent signals of one key make one incident', async () => {
     const n = 12;
     const results = await Promise.all(

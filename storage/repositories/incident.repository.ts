@@ -200,6 +200,25 @@ export class IncidentRepository {
     return this.transition(id, 'resolved', actor, note ?? null, at);
   }
 
+  /**
+   * Resolves the live (open or acknowledged) incident of a dedup key, if any — e.g. the camera_offline incident
+   * when the camera is back online. Returns the resolved incident or null.
+   */
+  async resolveLive(key: { cameraId: string; type: IncidentType; zoneId?: string | null }, actor: string, note?: string | null, at: number = Date.now()): Promise<Incident | null> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      "SELECT id FROM incidents WHERE dedup_key = $1 AND state <> 'resolved'",
+      [dedupKey({ cameraId: key.cameraId, type: key.type, zoneId: key.zoneId ?? undefined })],
+    );
+    if (!rows[0]) return null;
+    try {
+      return await this.resolve(rows[0].id, actor, note, at);
+    } catch (err) {
+      // Resolved concurrently by someone else: nothing left to do.
+      if ((err as { code?: string }).code === 'IOCV_INCIDENT_STATE') return null;
+      throw err;
+    }
+  }
+
   /** Attaches a snapshot (written after the incident opened) without an event. */
   async setSnapshotKey(id: string, snapshotKey: string): Promise<void> {
     const res = await this.pool.query('UPDATE incidents SET snapshot_key = $2, updated_at = now() WHERE id = $1', [id, snapshotKey]);
