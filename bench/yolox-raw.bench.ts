@@ -39,6 +39,11 @@ export interface RawDetectorBenchResult {
   p90Ms: number;
   /** 1000 / medianMs: frames per second one session sustains when called back to back. */
   fps: number;
+  /**
+   * Median process CPU time (user + system, all onnxruntime threads) per run. Unlike wall time it barely moves when
+   * other processes compete for the cores, so it is the figure to compare on a shared machine.
+   */
+  cpuMs: number;
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -61,14 +66,27 @@ export async function measureRawDetector(opts: RawDetectorBenchOptions = {}): Pr
   const feeds = { images: new ort.Tensor('float32', data, [1, 3, shape.height, shape.width]) };
   for (let i = 0; i < (opts.warmupRuns ?? 3); i++) await model.run(feeds);
   const times: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < runs; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await model.run(feeds);
     times.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
   times.sort((a, b) => a - b);
   const medianMs = quantile(times, 0.5);
-  return { inputWidth: shape.width, inputHeight: shape.height, threads, runs, medianMs, p90Ms: quantile(times, 0.9), fps: 1000 / medianMs };
+  return {
+    inputWidth: shape.width,
+    inputHeight: shape.height,
+    threads,
+    runs,
+    medianMs,
+    p90Ms: quantile(times, 0.9),
+    fps: 1000 / medianMs,
+    cpuMs: median(cpu),
+  };
 }
 
 export interface DetectorBenchResult {
@@ -137,12 +155,12 @@ async function main(): Promise<void> {
   const runs = values.runs ? Number(values.runs) : 30;
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}; load average before: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log('\nraw session.run (median of %d, after 3 warm-up runs)', runs);
-  console.log('input      threads  median ms  p90 ms    fps');
+  console.log('input      threads  median ms  p90 ms    fps  cpu ms/run');
   for (const inputSize of [416, 640]) {
     for (const [sw, sh] of [[inputSize, inputSize], [1920, 1080]] as const) {
       for (const threads of [1, 2]) {
         const r = await measureRawDetector({ inputSize, sourceWidth: sw, sourceHeight: sh, threads, runs });
-        console.log(`${`${r.inputWidth}x${r.inputHeight}`.padEnd(10)} ${String(threads).padStart(7)}  ${r.medianMs.toFixed(1).padStart(9)}  ${r.p90Ms.toFixed(1).padStart(6)}  ${r.fps.toFixed(1).padStart(5)}`);
+        console.log(`${`${r.inputWidth}x${r.inputHeight}`.padEnd(10)} ${String(threads).padStart(7)}  ${r.medianMs.toFixed(1).padStart(9)}  ${r.p90Ms.toFixed(1).padStart(6)}  ${r.fps.toFixed(1).padStart(5)}  ${r.cpuMs.toFixed(1).padStart(10)}`);
       }
     }
   }
