@@ -40,7 +40,7 @@ export class CrowdingRule implements ZoneRule {
     this.zoneId = opts.zone.id;
     this.id = opts.id ?? `crowding:${opts.zone.id}`;
     this.area = new ZoneArea(opts.zone);
-    this.classes = new Set(opts.classes ?? ['person']);
+    this.classes = new Set(opts.classes ?? opts.zone.classes ?? ['person']);
     this.states = new Set(opts.countStates ?? ['confirmed']);
     this.maxPeople = opts.maxPeople;
     this.minDurationMs = (opts.minDurationSeconds ?? 10) * 1000;

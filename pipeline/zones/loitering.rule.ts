@@ -35,7 +35,7 @@ export class LoiteringRule implements ZoneRule {
     this.zoneId = opts.zone.id;
     this.id = opts.id ?? `loitering:${opts.zone.id}`;
     this.area = new ZoneArea(opts.zone);
-    this.classes = new Set(opts.classes ?? ['person']);
+    this.classes = new Set(opts.classes ?? opts.zone.classes ?? ['person']);
     this.states = new Set(opts.countStates ?? ['confirmed']);
     this.minDwellMs = opts.minDwellSeconds * 1000;
     this.maxGapMs = (opts.maxGapSeconds ?? 3) * 1000;

@@ -70,7 +70,7 @@ export const LoiteringRuleSchema = Type.Object(
     minDwellSeconds: Type.Number({ exclusiveMinimum: 0, maximum: 86_400 }),
     /** Exits or occlusions up to this long do not restart the dwell clock, s. @default 3 */
     maxGapSeconds: Type.Optional(Type.Number({ minimum: 0, maximum: 3_600 })),
-    /** @default ['person'] */
+    /** @default the zone's classes, else ['person'] */
     classes: Type.Optional(ClassList),
   },
   { additionalProperties: false },
@@ -88,7 +88,7 @@ export const CrowdingRuleSchema = Type.Object(
     clearAtOrBelow: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000 })),
     /** ...continuously for this long, s. @default minDurationSeconds */
     clearSeconds: Type.Optional(Type.Number({ minimum: 0, maximum: 86_400 })),
-    /** @default ['person'] */
+    /** @default the zone's classes, else ['person'] */
     classes: Type.Optional(ClassList),
   },
   { additionalProperties: false },
