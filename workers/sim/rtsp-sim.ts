@@ -9,7 +9,7 @@
  * Server and feeders are separate processes on purpose: a test can kill the server (a camera site losing power:
  * clients see ffmpeg exit 0) or one feeder (one camera's encoder dying: only its clients end) independently.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
@@ -30,7 +30,8 @@ export interface SimCameraOptions {
   width?: number;
   /**
    * Encode the clip once to H.264 (1 s GOP) in a cache under os.tmpdir() and replay it with stream copy, so a camera
-   * costs ~1 % of a core instead of a live x264 encode (~5 % per camera): the benchmark needs the CPU for analysis.
+   * costs ~1 % of a core instead of a live x264 encode (~5–10 % per camera): the benchmark needs the CPU for
+   * analysis. Clips longer than 15 minutes are encoded live instead (preparing them would delay the start).
    * @default true
    */
   encodeOnce?: boolean;
@@ -140,6 +141,15 @@ function encodeArgs(fps: number | undefined, width: number | undefined, preset: 
   ];
 }
 
+const MAX_PREPARED_SECONDS = 15 * 60;
+
+/** Container duration in seconds, or null when ffprobe cannot tell (then the clip is encoded live). */
+function durationSeconds(file: string, ffprobePath: string): number | null {
+  const r = spawnSync(ffprobePath, ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file], { encoding: 'utf8', timeout: 20_000 });
+  const d = Number.parseFloat(r.stdout ?? '');
+  return r.status === 0 && Number.isFinite(d) && d > 0 ? d : null;
+}
+
 const CACHE_DIR = path.join(os.tmpdir(), 'iocv-rtsp-sim-cache');
 
 /** Encodes `file` once per (file, size, mtime, fps, width) into the shared cache; concurrent callers share the work. */
@@ -155,7 +165,7 @@ async function prepareClip(file: string, fps: number | undefined, width: number 
     mkdirSync(CACHE_DIR, { recursive: true });
     const tmp = `${out}.${process.pid}.${Date.now()}.part`;
     const fd = openSync(logFile, 'a');
-    const args = ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', '-i', file, ...encodeArgs(fps, width, 'veryfast'), '-f', 'mpegts', tmp];
+    const args = ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', '-i', file, ...encodeArgs(fps, width, 'ultrafast'), '-f', 'mpegts', tmp];
     writeSync(fd, `--- ${new Date().toISOString()} prepare: ffmpeg ${args.join(' ')}\n`);
     const child = spawnTied(ffmpegPath, args, ['ignore', fd, fd]);
     closeSync(fd);
@@ -206,6 +216,10 @@ export class RtspSimulator {
       await Promise.all(
         cams
           .filter((c) => c.opts.encodeOnce)
+          .filter((c) => {
+            const d = durationSeconds(c.opts.file, opts.ffprobePath ?? 'ffprobe');
+            return d !== null && d <= MAX_PREPARED_SECONDS;
+          })
           .map(async (c) => {
             c.prepared = await prepareClip(c.opts.file, c.opts.fps, c.opts.width, opts.ffmpegPath ?? 'ffmpeg', path.join(sim.logDir, `feeder-${c.opts.name}.log`));
           }),
@@ -293,6 +307,8 @@ export class RtspSimulator {
 
   private spawnFeeder(cam: Cam): void {
     const { file, loop, fps, width } = cam.opts;
+    // The shared cache lives in tmp and may be cleaned under us: then encode live rather than fail to respawn.
+    if (cam.prepared && !existsSync(cam.prepared)) cam.prepared = null;
     const input = cam.prepared ?? file;
     const args = [
       '-nostdin', '-hide_banner', '-loglevel', 'warning',
