@@ -17,6 +17,8 @@ import { analyticsRoutes } from './routes/analytics.routes.js';
 import { cameraRoutes } from './routes/cameras.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { incidentRoutes } from './routes/incidents.routes.js';
+import { metricsRoutes } from './routes/metrics.routes.js';
+import { HttpMetrics } from './metrics/http-metrics.js';
 import { webRoutes } from './routes/web.routes.js';
 
 export type { AppDeps } from './app.types.js';
@@ -34,6 +36,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandling(app);
+  const httpMetrics = new HttpMetrics();
+  httpMetrics.install(app);
   // The API description is documentation, not data: open like /health, whatever auth is installed.
   app.addHook('onRoute', (route) => {
     if (route.url === '/docs' || route.url.startsWith('/docs/')) route.config = { ...(route.config ?? {}), public: true };
@@ -74,6 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(cameraRoutes(deps));
   await app.register(analyticsRoutes(deps));
   if (deps.incidents) await app.register(incidentRoutes({ ...deps, incidents: deps.incidents }));
+  await app.register(metricsRoutes(deps, httpMetrics));
   await app.register(webRoutes(deps.webDir ?? DEFAULT_WEB_DIR));
   return app;
 }

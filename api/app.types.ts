@@ -5,6 +5,7 @@ import type { AnalyticsRepository } from '../storage/repositories/analytics.repo
 import type { CameraRepository } from '../storage/repositories/camera.repository.js';
 import type { IncidentRepository } from '../storage/repositories/incident.repository.js';
 import type { IncidentFeed } from './live/incident-feed.js';
+import type { QueueMetricsSource } from './metrics/queue-metrics.js';
 import type { AuditSink } from './auth/auth.plugin.js';
 import type { AuthService } from './auth/auth.service.js';
 
@@ -24,6 +25,8 @@ export interface AppDeps {
    * and trusted single-user setups only.
    */
   auth?: { service: AuthService; audit?: AuditSink };
+  /** Queue and inference figures for /metrics (BullMQ); without it /metrics has camera, HTTP and process figures. */
+  queueMetrics?: Pick<QueueMetricsSource, 'collect'>;
   /** Incident routes (list, acknowledge, resolve, live SSE feed) are served when given. */
   incidents?: IncidentReader;
   /** Wake-ups for the live incident feed (one LISTEN per process); without it the feed polls every 2 s. */

@@ -372,6 +372,7 @@ describe('OpenAPI and the web page', () => {
         '/api/v1/tracks',
         '/api/v1/tracks/{id}',
         '/health',
+        '/metrics',
         '/test/echo',
       ].sort(),
     );

@@ -2,31 +2,16 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ConfigError, parseCameraConfig } from '../../pipeline/config/camera-config.js';
 import { CameraSchema as CameraInputSchema, type CameraConfig } from '../../pipeline/config/camera-config.schema.js';
-import type { CameraStatus } from '../../pipeline/domain.types.js';
 import type { CameraRecord } from '../../storage/repositories/camera.repository.js';
 import type { AppDeps } from '../app.types.js';
 import { ApiError, ErrorResponseSchema, notFound } from '../errors.js';
-import { presentCamera, presentStatus, redactUrl } from '../present.js';
+import { presentCamera, redactUrl } from '../present.js';
 import { CameraListQuery, CameraSchema, CameraStatusSchema } from '../schemas/cameras.schema.js';
 import { IdParam } from '../schemas/common.schema.js';
 import { mayAccessGroup } from '../access.js';
+import { resolveStatus } from '../camera-status.js';
 
 const IdParams = Type.Object({ id: IdParam }, { additionalProperties: false });
-
-/** The newer of the live (Redis) and stored (Postgres) status; live wins ties. */
-async function resolveStatus(deps: AppDeps, cameraId: string, stored: CameraStatus | null) {
-  let live: CameraStatus | null = null;
-  if (deps.liveStatus) {
-    try {
-      live = await deps.liveStatus(cameraId);
-    } catch {
-      // Redis down: the stored status is still worth showing.
-      live = null;
-    }
-  }
-  if (live && (!stored || live.updatedAt >= stored.updatedAt)) return presentStatus(live, 'live');
-  return stored ? presentStatus(stored, 'stored') : null;
-}
 
 /** Validates a camera body semantically (duplicate line ids, URL scheme, ...) with defaults applied. */
 function parseBody(body: unknown, existing: CameraRecord | null): CameraConfig {

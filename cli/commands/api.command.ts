@@ -27,6 +27,7 @@ export const apiCommand: CliCommand = {
     const { parseCamerasConfigText } = await import('../../pipeline/config/camera-config.js');
     const { buildApp } = await import('../../api/app.js');
     const { IncidentEventHub } = await import('../../api/live/incident-feed.js');
+    const { BullQueueMetrics } = await import('../../api/metrics/queue-metrics.js');
     const { AuthService } = await import('../../api/auth/auth.service.js');
     const { loadAuthSettings, resolveSigningKey } = await import('../../api/auth/auth-settings.js');
     const { bootstrapAdminFromEnv } = await import('../../api/auth/bootstrap-admin.js');
@@ -78,7 +79,13 @@ export const apiCommand: CliCommand = {
       onError: (err) => logger.warn({ err: (err as Error).message }, 'incident LISTEN connection lost; reconnecting'),
     });
 
+    // Its own connection: BullMQ reads may block briefly and must not delay status reads.
+    const metricsRedis = new Redis(s.redisUrl, { maxRetriesPerRequest: 1 });
+    metricsRedis.on('error', (err: Error) => logger.debug({ err: err.message }, 'redis (metrics) error'));
+    const queueMetrics = new BullQueueMetrics({ connection: metricsRedis, prefix: s.bullPrefix });
+
     const app = await buildApp({
+      queueMetrics,
       ...(auth ? { auth } : {}),
       cameras: storage.cameras,
       incidents: new IncidentRepository(storage.pool),
@@ -106,6 +113,8 @@ export const apiCommand: CliCommand = {
     // In-flight requests finish; new connections are refused (503 while closing).
     await app.close();
     await listener.close();
+    await queueMetrics.close();
+    metricsRedis.disconnect();
     redis.disconnect();
     await storage.close();
     return 0;
