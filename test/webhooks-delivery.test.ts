@@ -171,4 +171,19 @@ describe('webhook delivery', () => {
     await expect.poll(async () => (await webhooks.listDeliveries({ subscriptionId: D.id }))[0]?.status, { timeout: 10_000, interval: 50 }).toBe('delivered');
     expect(received.filter((r) => r.path === '/slow' && r.status === 200 && r.signatureOk)).toHaveLength(1);
   });
+
+  it('a disabled subscription keeps its queue and resumes when enabled again', async () => {
+    await Promise.all(dispatchers.map((d) => d.stop()));
+    const E = await webhooks.createSubscription({ url: `http://127.0.0.1:${port}/E` });
+    secrets.set('/E', E.secret);
+    await incidents.recordSignal(sig({ cameraId: 'cam-e', type: 'loitering' }));
+    await webhooks.updateSubscription(E.id, { enabled: false });
+    const d = dispatcher({ workerId: 'd5' });
+    while ((await d.runOnce()) > 0);
+    expect(received.filter((r) => r.path === '/E')).toHaveLength(0);
+    expect((await webhooks.listDeliveries({ subscriptionId: E.id })).map((x) => x.status)).toEqual(['pending']);
+    await webhooks.updateSubscription(E.id, { enabled: true });
+    expect(await d.runOnce()).toBe(1);
+    expect(received.filter((r) => r.path === '/E' && r.status === 200 && r.signatureOk)).toHaveLength(1);
+  });
 });

@@ -154,6 +154,8 @@ export class WebhookRepository {
        ), claimable AS (
          SELECT d.id FROM webhook_deliveries d JOIN heads h ON h.id = d.id
          WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND (d.lease_until IS NULL OR d.lease_until < now())
+           -- a disabled subscription keeps its queue (nothing is lost) but nothing is sent until it is enabled again
+           AND EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.id = d.subscription_id AND s.enabled)
          ORDER BY d.next_attempt_at LIMIT $1
          FOR UPDATE OF d SKIP LOCKED
        ), claimed AS (
