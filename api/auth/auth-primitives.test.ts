@@ -134,3 +134,18 @@ describe('login throttle', () => {
     expect(() => t.check(k)).not.toThrow();
   });
 });
+
+describe('the documented matrix', () => {
+  it('the table in permissions.ts TSDoc matches ROLE_PERMISSIONS exactly', async () => {
+    const { readFileSync } = await import('node:fs');
+    const text = readFileSync(new URL('./permissions.ts', import.meta.url), 'utf8');
+    const header = /\* \| permission +\|(.+)\|/.exec(text)![1]!.split('|').map((c) => c.trim());
+    expect(header).toEqual([...ROLES]);
+    const rows = [...text.matchAll(/^ \* \| ([a-z]+:[a-z]+) +\|(.+)\|$/gm)];
+    expect(rows.map((r) => r[1])).toEqual([...PERMISSIONS]);
+    for (const r of rows) {
+      const cells = r[2]!.split('|').map((c) => c.trim() === '✓');
+      ROLES.forEach((role, i) => expect({ role, perm: r[1], granted: cells[i] }).toEqual({ role, perm: r[1], granted: roleHasPermission(role, r[1] as never) }));
+    }
+  });
+});
