@@ -40,7 +40,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-argument': 'off',
     },
   },
-  { files: ['web/**/*.js'], extends: [tseslint.configs.disableTypeChecked], languageOptions: { globals: { document: 'readonly', window: 'readonly', fetch: 'readonly', URLSearchParams: 'readonly', Node: 'readonly', setTimeout: 'readonly', console: 'readonly', sessionStorage: 'readonly', URL: 'readonly', FormData: 'readonly' } } },
+  { files: ['web/**/*.js'], extends: [tseslint.configs.disableTypeChecked], languageOptions: { globals: { document: 'readonly', window: 'readonly', fetch: 'readonly', URLSearchParams: 'readonly', Node: 'readonly', setTimeout: 'readonly', console: 'readonly', sessionStorage: 'readonly', URL: 'readonly', FormData: 'readonly', AbortController: 'readonly', TextDecoderStream: 'readonly' } } },
   pureLayer('pipeline'),
   pureLayer('models'),
 );

@@ -13,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../api/app.js';
 import { AuthService } from '../api/auth/auth.service.js';
 import { createFirstAdmin } from '../api/auth/bootstrap-admin.js';
+import { IncidentEventHub } from '../api/live/incident-feed.js';
+import { IncidentRepository, listenIncidentEvents, type IncidentListener } from '../storage/repositories/incident.repository.js';
 import { CAMERA_DEFAULTS } from '../pipeline/config/camera-config.schema.js';
 import type { LineCrossing } from '../pipeline/domain.types.js';
 import { FsObjectStore } from '../storage/objects/fs-object.store.js';
@@ -32,6 +34,8 @@ let dir: string;
 let app: FastifyInstance;
 let base: string;
 let browser: Browser;
+let incidents: IncidentRepository;
+let listener: IncidentListener;
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -68,7 +72,12 @@ beforeAll(async () => {
   const users = new UserRepository(pool);
   await createFirstAdmin(users, 'admin', 'admin-demo-pass');
   const service = new AuthService({ users, apiKeys: new ApiKeyRepository(pool), signingKey: randomBytes(32) });
-  app = await buildApp({ cameras, analytics, objects, auth: { service, audit: new AuditRepository(pool) } });
+  incidents = new IncidentRepository(pool);
+  const hub = new IncidentEventHub();
+  listener = await listenIncidentEvents(pool, (n) => hub.notify(n));
+  // one incident already open before the page loads
+  await incidents.recordSignal({ type: 'camera_offline', severity: 'critical', cameraId: 'cau-rong', at: Date.now() - 60_000, details: { reason: 'no frame' } });
+  app = await buildApp({ cameras, analytics, objects, incidents, incidentFeed: hub, auth: { service, audit: new AuditRepository(pool) } });
   base = await app.listen({ port: 0, host: '127.0.0.1' });
   browser = await chromium.launch({
     executablePath: process.env.IOCV_CHROMIUM ?? '/usr/bin/chromium',
@@ -79,6 +88,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await app?.close();
+  await listener?.close();
   await pool?.end();
   await db?.drop();
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -117,9 +127,31 @@ describe('operator page in Chromium', () => {
     });
     expect(await page.locator('#who').innerText()).toContain('admin');
 
+    // incidents: the one opened before the page loaded is listed; a new one arrives live, without a reload
+    await page.locator('li.incident').first().waitFor();
+    expect(await page.locator('li.incident').count()).toBe(1);
+    expect(await page.locator('li.incident').first().innerText()).toContain('Cầu Rồng');
+    const t0 = performance.now();
+    const created = await incidents.recordSignal({ type: 'loitering', severity: 'warning', cameraId: 'le-loi', zoneId: 'Z1', at: Date.now(), details: { dwellSeconds: 42 } });
+    const item = page.locator(`li.incident[data-incident="${created.incident.id}"]`);
+    await item.waitFor();
+    const latencyMs = performance.now() - t0;
+    console.log(`incident latency, commit to screen: ${latencyMs.toFixed(0)} ms`);
+    expect(await page.locator('#incident-count').innerText()).toBe('2');
+    expect(await item.innerText()).toContain('Loitering / Lảng vảng');
+
     const outDir = path.join(REPO_ROOT, 'test-results');
     mkdirSync(outDir, { recursive: true });
     await page.screenshot({ path: path.join(outDir, 'operator-page.png'), fullPage: true });
+
+    // acknowledge, then resolve, from the page: recorded with the logged-in user, and the item leaves the feed
+    await item.locator('button.ack').click();
+    await page.locator(`li.incident[data-incident="${created.incident.id}"][data-state="acknowledged"]`).waitFor();
+    expect((await incidents.get(created.incident.id))!).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'user:admin' });
+    await page.locator(`li.incident[data-incident="${created.incident.id}"] button.resolve`).click();
+    await item.waitFor({ state: 'detached' });
+    expect((await incidents.get(created.incident.id))!.state).toBe('resolved');
+    expect(await page.locator('#incident-count').innerText()).toBe('1');
 
     await page.click('#logout');
     await page.locator('#login').waitFor({ state: 'visible' });

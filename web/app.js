@@ -188,7 +188,7 @@ async function cameraCard(camera, from, to, shownImages) {
 
 function showLogin(show) {
   document.getElementById('login').hidden = !show;
-  document.getElementById('cameras').hidden = show;
+  document.getElementById('board').hidden = show;
   document.getElementById('logout').hidden = show || !session.user;
   document.getElementById('who').textContent = show ? '' : (session.user ?? '');
 }
@@ -200,10 +200,12 @@ async function refresh() {
     const to = new Date(now + 60_000).toISOString();
     const from = new Date(Math.floor(now / 60_000) * 60_000 - (WINDOW_MINUTES - 1) * 60_000).toISOString();
     const { items } = await getJson('/api/v1/cameras');
+    for (const c of items) cameraNames.set(c.id, c.name);
     const shownImages = new Set();
     const cards = await Promise.all(items.map((c) => cameraCard(c, from, to, shownImages)));
     pruneImages(shownImages);
     showLogin(false);
+    startIncidentFeed();
     document.getElementById('cameras').replaceChildren(...cards);
     document.getElementById('empty').hidden = items.length > 0;
     document.getElementById('updated').textContent = `Updated / Cập nhật: ${new Date().toLocaleTimeString('vi-VN', { hour12: false })}`;
@@ -244,10 +246,172 @@ document.getElementById('login').addEventListener('submit', (ev) => {
 document.getElementById('logout').addEventListener('click', () => {
   void send('/auth/logout', { method: 'POST' }).finally(() => {
     session.clear();
+    stopIncidentFeed();
     pruneImages(new Set());
     showLogin(true);
   });
 });
+
+// ---- Incidents: the open and acknowledged ones, kept live by the SSE feed (read with fetch so the token
+// travels in a header, never in a URL), resumed after a drop from the last event id.
+const cameraNames = new Map();
+const TYPE_LABELS = {
+  zone_intrusion: 'Zone intrusion / Xâm nhập khu vực',
+  loitering: 'Loitering / Lảng vảng',
+  crowding: 'Crowding / Tụ tập đông người',
+  camera_offline: 'Camera offline / Mất kết nối camera',
+  camera_online: 'Camera back online / Camera kết nối lại',
+};
+const INCIDENT_STATE_LABELS = { open: 'Open / Mới', acknowledged: 'Acknowledged / Đã xác nhận', resolved: 'Resolved / Đã giải quyết' };
+const STATE_RANK = { open: 0, acknowledged: 1, resolved: 2 };
+const incidents = new Map();
+let feed = null;
+let lastEventId = null;
+
+/** Keeps the newer of two versions of an incident (the list and the feed may race). */
+function newer(a, b) {
+  if (!a) return b;
+  const ka = [STATE_RANK[a.state], a.lastSeenAt, a.occurrences];
+  const kb = [STATE_RANK[b.state], b.lastSeenAt, b.occurrences];
+  for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return kb[i] > ka[i] ? b : a;
+  return b;
+}
+
+function applyIncident(inc) {
+  const cur = newer(incidents.get(inc.id), inc);
+  if (cur.state === 'resolved') incidents.delete(inc.id);
+  else incidents.set(inc.id, cur);
+}
+
+async function act(id, action) {
+  const box = document.getElementById('incident-error');
+  try {
+    const res = await authed(`/api/v1/incidents/${encodeURIComponent(id)}/${action}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const body = await res.json();
+    if (!res.ok) throw new Error(body.error ? body.error.message : String(res.status));
+    applyIncident(body);
+    box.hidden = true;
+    await renderIncidents();
+  } catch (err) {
+    box.textContent = `${action}: ${err.message}`;
+    box.hidden = false;
+  }
+}
+
+async function renderIncidents() {
+  const list = [...incidents.values()].sort((a, b) => (a.openedAt < b.openedAt ? 1 : -1));
+  const items = await Promise.all(
+    list.map(async (i) => {
+      const li = el(
+        'li',
+        { class: `incident ${i.severity}`, 'data-incident': i.id, 'data-state': i.state },
+        el('div', { class: 'title' }, `${TYPE_LABELS[i.type] ?? i.type} · ${cameraNames.get(i.cameraId) ?? i.cameraId}${i.zoneId ? ` · ${i.zoneId}` : ''}`),
+        el('div', { class: 'when muted' }, `${fmtTime(i.openedAt)}${i.occurrences > 1 ? ` · ×${i.occurrences}` : ''}`),
+        el('div', { class: 'state' }, INCIDENT_STATE_LABELS[i.state] ?? i.state, i.acknowledgedBy ? ` · ${i.acknowledgedBy}` : ''),
+      );
+      if (i.snapshotUrl) {
+        const src = await imageUrl(i.snapshotUrl).catch(() => null);
+        if (src) li.append(el('img', { src, alt: TYPE_LABELS[i.type] ?? i.type }));
+      }
+      const actions = el('div', { class: 'actions' });
+      if (i.state === 'open') {
+        const ack = el('button', { type: 'button', class: 'ack' }, 'Acknowledge / Xác nhận');
+        ack.addEventListener('click', () => void act(i.id, 'acknowledge'));
+        actions.append(ack);
+      }
+      const resolve = el('button', { type: 'button', class: 'resolve' }, 'Resolve / Giải quyết');
+      resolve.addEventListener('click', () => void act(i.id, 'resolve'));
+      actions.append(resolve);
+      li.append(actions);
+      return li;
+    }),
+  );
+  document.getElementById('incident-list').replaceChildren(...items);
+  const open = list.filter((i) => i.state === 'open').length;
+  document.getElementById('incident-count').textContent = String(open);
+  document.getElementById('no-incidents').hidden = list.length > 0;
+}
+
+function handleBlock(block) {
+  let id = null;
+  let data = '';
+  for (const line of block.split('\n')) {
+    if (line.startsWith('id:')) id = line.slice(3).trim();
+    else if (line.startsWith('data:')) data += line.slice(5).trim();
+  }
+  if (id !== null) lastEventId = id;
+  if (!data) return false;
+  applyIncident(JSON.parse(data).incident);
+  return true;
+}
+
+async function readFeed(signal) {
+  const headers = { accept: 'text/event-stream' };
+  if (lastEventId !== null) headers['last-event-id'] = lastEventId;
+  const res = await authed('/api/v1/incidents/stream', { headers, signal });
+  if (!res.ok) throw new Error(`stream ${res.status}`);
+  document.getElementById('feed-state').textContent = 'Live / Trực tiếp';
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buf += value;
+    let changed = false;
+    let i;
+    while ((i = buf.indexOf('\n\n')) >= 0) {
+      changed = handleBlock(buf.slice(0, i)) || changed;
+      buf = buf.slice(i + 2);
+    }
+    if (changed) await renderIncidents();
+  }
+}
+
+function startIncidentFeed() {
+  if (feed) return;
+  const ctl = new AbortController();
+  feed = ctl;
+  void (async () => {
+    // The stream first, then the list: nothing that happens in between can be missed.
+    const streaming = (async () => {
+      while (!ctl.signal.aborted) {
+        try {
+          await readFeed(ctl.signal);
+        } catch (err) {
+          if (ctl.signal.aborted) return;
+          if (err instanceof LoginRequired) {
+            stopIncidentFeed(); // the next refresh shows the login form; logging in starts the feed again
+            return;
+          }
+        }
+        document.getElementById('feed-state').textContent = 'Reconnecting… / Đang kết nối lại…';
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    })();
+    try {
+      const res = await authed('/api/v1/incidents?state=open,acknowledged&limit=100');
+      if (res.status === 404 || res.status === 403) {
+        ctl.abort();
+        return; // no incident routes on this server, or not for this role
+      }
+      const body = await res.json();
+      for (const inc of body.items ?? []) applyIncident(inc);
+      document.getElementById('incidents').hidden = false;
+      await renderIncidents();
+    } catch {
+      /* the next refresh shows the error */
+    }
+    await streaming;
+  })();
+}
+
+function stopIncidentFeed() {
+  if (feed) feed.abort();
+  feed = null;
+  lastEventId = null;
+  incidents.clear();
+  document.getElementById('incidents').hidden = true;
+}
 
 async function loop() {
   await refresh();
