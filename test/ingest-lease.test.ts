@@ -81,6 +81,50 @@ describe('coordinator camera list changes (real Redis, in-memory sources)', () =
   });
 });
 
+describe('balancing cameras across ingest processes (real Redis, in-memory sources)', () => {
+  const redis = redisSandbox();
+  afterAll(() => redis.cleanup());
+
+  it('a process that joins gets its share; when one leaves, the other takes everything', async () => {
+    const source = (): FrameSource => ({
+      lastError: () => null,
+      async *frames(signal) {
+        for (let i = 0; !signal.aborted; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          if (!signal.aborted) yield { jpeg: Buffer.from([0xff, 0xd8]), width: 2, height: 2, ptsMs: i * 50, index: i, receivedAt: Date.now() };
+        }
+      },
+    });
+    const cameras = ['c1', 'c2', 'c3', 'c4', 'c5'].map((id) => cameraConfig(id, `rtsp://h/${id}`));
+    const sinksP = new CountingSinks();
+    const sinksQ = new CountingSinks();
+    const opts = { cameras, source, leaseTtlMs: 1500 };
+    const p = new IngestCoordinator({ ...opts, redis: redis.client(), ownerId: 'p:1', openCamera: sinksP.open });
+    const q = new IngestCoordinator({ ...opts, redis: redis.client(), ownerId: 'q:2', openCamera: sinksQ.open });
+    try {
+      await p.start();
+      expect(p.ownedCameraIds()).toHaveLength(5); // alone: everything
+      await q.start();
+      await waitFor('3 + 2 split', () => p.ownedCameraIds().length === 3 && q.ownedCameraIds().length === 2, {
+        timeoutMs: 20_000,
+        describe: () => [p.ownedCameraIds(), q.ownedCameraIds()],
+      });
+      expect([...p.ownedCameraIds(), ...q.ownedCameraIds()].sort()).toEqual(['c1', 'c2', 'c3', 'c4', 'c5']);
+      const handed = q.ownedCameraIds()[0]!;
+      expect(sinksP.closed).toContain(handed);
+      // Stable: no camera moves again while both live.
+      const before = [p.ownedCameraIds().sort(), q.ownedCameraIds().sort()];
+      await new Promise((r) => setTimeout(r, 2000));
+      expect([p.ownedCameraIds().sort(), q.ownedCameraIds().sort()]).toEqual(before);
+      await p.stop();
+      await waitFor('q takes everything', () => q.ownedCameraIds().length === 5, { timeoutMs: 20_000, describe: () => q.ownedCameraIds() });
+    } finally {
+      await p.stop();
+      await q.stop();
+    }
+  });
+});
+
 describe('coordinator when Redis stops answering (real Redis, in-memory source)', () => {
   const redis = redisSandbox();
   afterAll(() => redis.cleanup());

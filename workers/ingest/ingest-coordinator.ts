@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { CameraConfig } from '../../pipeline/config/camera-config.schema.js';
 import type { CameraStatus } from '../../pipeline/domain.types.js';
 import type { FrameSource, SourceFrame } from '../../pipeline/sources/frame-source.port.js';
+import { redisKey } from '../queues/job-registry.js';
 import { processId } from '../runtime/epoch.js';
 import { CameraLeaseManager } from './camera-lease.js';
 import { RedisCameraStatusStore } from './camera-status.store.js';
@@ -38,6 +39,13 @@ export interface IngestCoordinatorOptions {
   leaseTtlMs?: number;
   /** Most cameras this process owns at once. @default unlimited */
   maxCameras?: number;
+  /**
+   * Share cameras evenly among the live ingest processes (heartbeats in Redis): a process takes at most
+   * ceil(cameras / processes) and hands extra ones back when another process joins. A camera left unowned for
+   * three rounds may be taken beyond the share (e.g. when other processes are capped by `maxCameras`).
+   * @default true
+   */
+  balance?: boolean;
   /** Lifetime of a published status without refresh, ms. @default 2 × leaseTtlMs */
   statusTtlMs?: number;
   /** Options passed to every supervisor (backoff, timeouts, status period). */
@@ -54,7 +62,10 @@ interface Owned {
   renewedAt: number;
 }
 
-export type GiveUpReason = 'lease-lost' | 'removed' | 'shutdown' | 'abandoned';
+export type GiveUpReason = 'lease-lost' | 'removed' | 'shutdown' | 'abandoned' | 'rebalanced';
+
+/** Acquisition rounds a camera must be seen unowned before a process takes it beyond its fair share. */
+const STARVING_ROUNDS = 3;
 
 export class IngestCoordinator {
   readonly ownerId: string;
@@ -69,6 +80,7 @@ export class IngestCoordinator {
   // of cameras already owned past their TTL.
   private readonly renewer: Periodic;
   private readonly acquirer: Periodic;
+  private readonly unownedRounds = new Map<string, number>();
   private started = false;
   private stopped = false;
 
@@ -100,6 +112,7 @@ export class IngestCoordinator {
     this.stopped = true;
     await Promise.all([this.renewer.stop(), this.acquirer.stop()]);
     await Promise.all([...this.owned.keys()].map((id) => this.giveUp(id, 'shutdown')));
+    await this.o.redis.zrem(redisKey.ingestMembers(), this.leases.token).catch(() => undefined);
   }
 
   /**
@@ -146,20 +159,54 @@ export class IngestCoordinator {
 
   private async acquire(): Promise<void> {
     const max = this.o.maxCameras ?? Infinity;
+    let share = Infinity;
+    if (this.o.balance ?? true) {
+      const members = await this.heartbeat();
+      share = Math.ceil(this.cameras.filter((c) => c.enabled).length / Math.max(1, members));
+      const excess = this.owned.size - share;
+      if (excess > 0) {
+        // Newest first: the cameras running longest keep their tracks.
+        const extra = [...this.owned.keys()].slice(-excess);
+        this.log.info({ ownerId: this.ownerId, members, share, handBack: extra }, 'balancing: handing cameras back');
+        await Promise.all(extra.map((id) => this.giveUp(id, 'rebalanced')));
+      }
+    }
     // Random order: processes starting together do not all contend for the same camera first.
     const candidates = shuffle(this.cameras.filter((c) => c.enabled && !this.owned.has(c.id)));
     for (const camera of candidates) {
       if (this.stopped || this.owned.size >= max) break;
       if (this.owned.has(camera.id)) continue;
-      let got: boolean;
+      const starving = (this.unownedRounds.get(camera.id) ?? 0) >= STARVING_ROUNDS;
       try {
-        got = await this.leases.tryAcquire(camera.id);
+        if (this.owned.size >= share && !starving) {
+          // Over our share: only watch whether someone else has it.
+          const held = (await this.leases.owner(camera.id)) !== null;
+          this.unownedRounds.set(camera.id, held ? 0 : (this.unownedRounds.get(camera.id) ?? 0) + 1);
+          continue;
+        }
+        const got = await this.leases.tryAcquire(camera.id);
+        this.unownedRounds.delete(camera.id);
+        if (got) await this.take(camera);
       } catch (err) {
         this.log.warn({ err, cameraId: camera.id }, 'lease acquire failed (Redis)');
         break;
       }
-      if (got) await this.take(camera);
     }
+  }
+
+  /** Announces this process as alive and returns how many ingest processes are. */
+  private async heartbeat(): Promise<number> {
+    const key = redisKey.ingestMembers();
+    const now = this.clock.now();
+    const res = await this.o.redis
+      .multi()
+      .zadd(key, now + this.ttlMs, this.leases.token)
+      .zremrangebyscore(key, '-inf', now)
+      .zcard(key)
+      .pexpire(key, this.ttlMs * 4)
+      .exec();
+    const n = Number(res?.[2]?.[1] ?? 1);
+    return Number.isFinite(n) && n > 0 ? n : 1;
   }
 
   private async renew(w: Owned): Promise<void> {
@@ -245,11 +292,16 @@ export class IngestCoordinator {
     } catch (err) {
       this.log.warn({ err, cameraId }, 'camera sink close failed');
     }
-    if (why === 'shutdown' || why === 'removed') {
+    if (why === 'shutdown' || why === 'removed' || why === 'rebalanced') {
       const last: CameraStatus = {
         ...this.withStats(w),
         state: 'reconnecting',
-        reason: why === 'shutdown' ? `owner ${this.ownerId} shut down: waiting for another ingest process` : 'removed from this process',
+        reason:
+          why === 'shutdown'
+            ? `owner ${this.ownerId} shut down: waiting for another ingest process`
+            : why === 'rebalanced'
+              ? `handed over by ${this.ownerId} to balance load`
+              : 'removed from this process',
         inputFps: 0,
         analysedFps: 0,
         updatedAt: this.clock.now(),

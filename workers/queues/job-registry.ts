@@ -43,4 +43,6 @@ export const redisKey = {
   cameraLease: (cameraId: string) => `iocv:lease:camera:${cameraId}`,
   /** Live status hash of a camera (also persisted to Postgres). */
   cameraStatus: (cameraId: string) => `iocv:status:camera:${cameraId}`,
+  /** Live ingest processes (sorted set: member = lease token, score = heartbeat expiry), for balancing cameras. */
+  ingestMembers: () => 'iocv:ingest:members',
 } as const;
