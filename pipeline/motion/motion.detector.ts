@@ -8,8 +8,9 @@
  * 1. box blur (JPEG block noise, sensor noise);
  * 2. warm-up: the first `warmUpMs` of frames are collected and the background starts as their per-pixel MEDIAN, so
  *    an object moving during warm-up leaves no ghost (a plain first-frame or running-average start would burn it in);
- * 3. difference to the background minus the frame's median difference: a global brightness step (auto-exposure,
- *    a cloud over the whole scene) shifts every pixel alike and cancels out;
+ * 3. difference to the background minus the frame's median difference for pixels of that background brightness
+ *    (16 bands): a global light change (auto-exposure, gain, a cloud over the whole scene) moves all pixels of one
+ *    brightness alike and cancels out, whatever its curve;
  * 4. per-pixel threshold `max(minDiff, noiseFactor × noise)`, `noise` being a running mean absolute deviation of
  *    background pixels, so that pixels that always flicker (leaves, water, rain on the lens) need more to fire;
  * 5. global-change guard: when more than `globalChangeFraction` of the frame still differs (camera moved or
@@ -70,8 +71,18 @@ export interface MotionDetectorOptions {
   minNoise?: number;
   /** Fraction of the frame that may differ at once before the model re-initialises instead of reporting. @default 0.5 */
   globalChangeFraction?: number;
+  /**
+   * Brightness-transfer compensation: a band of background brightness (16 gray levels) needs this fraction of the
+   * frame for its own median shift; thinner bands borrow the nearest band's. @default 0.01
+   */
+  minBandFraction?: number;
   /** A gap between two frames longer than this re-initialises the model, ms. @default 10000 */
   maxGapMs?: number;
+  /**
+   * Regions where motion is ignored, as boxes normalised to 0..1 of the frame (burned-in timestamps and OSD text,
+   * a flag, a tree that always moves), like Frigate's motion masks. @default [] (none)
+   */
+  ignoreRegions?: readonly Box[];
   /** Opening radius (speckle removal), pixels of the gray frame; 0 disables. @default 1 */
   openRadiusPx?: number;
   /**
@@ -99,7 +110,9 @@ const DEFAULTS: Resolved = {
   noiseFactor: 4,
   minNoise: 1.5,
   globalChangeFraction: 0.5,
+  minBandFraction: 0.01,
   maxGapMs: 10_000,
+  ignoreRegions: [],
   openRadiusPx: 1,
   closeRadiusFraction: 0.012,
   minAreaFraction: 0.0008,
@@ -163,11 +176,12 @@ export class MotionDetector {
     const n = this.w * this.h;
     const bg = this.bg;
     const noise = this.noise;
-    const offset = medianDifference(img, bg);
+    // Brightness transfer since the background: the median difference per background brightness band.
+    const shift = brightnessShift(img, bg, this.o.minBandFraction);
     const mask = new Uint8Array(n);
     let fg = 0;
     for (let i = 0; i < n; i++) {
-      const d = Math.abs(img[i]! - bg[i]! - offset);
+      const d = Math.abs(img[i]! - bg[i]! - shift[bg[i]! >> BAND_SHIFT]!);
       const thr = Math.max(o.minDiff, o.noiseFactor * noise[i]!);
       if (d > thr) {
         mask[i] = 1;
@@ -186,17 +200,23 @@ export class MotionDetector {
     const aNoise = 1 - Math.exp(-dtS / o.noiseTauS);
     for (let i = 0; i < n; i++) {
       const v = img[i]!;
+      const b = bg[i]!;
+      const sh = shift[b >> BAND_SHIFT]!;
       if (mask[i]) {
-        bg[i] = bg[i]! + aFg * (v - bg[i]!);
+        // Hidden by an object, the background still takes the scene-wide light change (else a ghost appears
+        // when the object leaves after an exposure drift), and only slowly the object itself.
+        const nb = b + aBg * sh + aFg * (v - sh - b);
+        bg[i] = nb < 0 ? 0 : nb > 255 ? 255 : nb;
       } else {
-        const d = Math.abs(v - bg[i]! - offset);
-        bg[i] = bg[i]! + aBg * (v - bg[i]!);
+        const d = Math.abs(v - b - sh);
+        bg[i] = b + aBg * (v - b);
         const nz = noise[i]! + aNoise * (d - noise[i]!);
         noise[i] = nz < o.minNoise ? o.minNoise : nz;
       }
     }
     this.lastState = 'running';
 
+    for (const r of o.ignoreRegions) clearRegion(mask, this.w, this.h, r);
     let m: Uint8Array = mask;
     if (o.openRadiusPx > 0) m = dilate(erode(m, this.w, this.h, o.openRadiusPx), this.w, this.h, o.openRadiusPx);
     const closeR = Math.round(o.closeRadiusFraction * this.w);
@@ -294,25 +314,68 @@ export function boxBlur(src: Uint8Array, w: number, h: number, r: number): Uint8
   return out;
 }
 
+/** Zeroes a region given as a box normalised to 0..1. */
+function clearRegion(mask: Uint8Array, w: number, h: number, r: Box): void {
+  const x0 = clamp(Math.floor(r.x * w), 0, w);
+  const x1 = clamp(Math.ceil((r.x + r.w) * w), 0, w);
+  const y0 = clamp(Math.floor(r.y * h), 0, h);
+  const y1 = clamp(Math.ceil((r.y + r.h) * h), 0, h);
+  for (let y = y0; y < y1; y++) mask.fill(0, y * w + x0, y * w + x1);
+}
+
 function clamp(v: number, lo: number, hi: number): number {
   return v < lo ? lo : v > hi ? hi : v;
 }
 
-/** Median of (img − bg) over the frame, rounded to whole gray levels (histogram, O(n)). */
-function medianDifference(img: Uint8Array, bg: Float32Array): number {
-  const hist = new Uint32Array(511);
+/** Background brightness bands of 16 gray levels: 16 bands. */
+const BAND_SHIFT = 4;
+const BANDS = 256 >> BAND_SHIFT;
+
+/**
+ * Median of (img − bg) per band of background brightness, rounded to whole gray levels. An exposure or gain change
+ * moves bright and dark pixels by different amounts (a white road marking more than the asphalt), so one global
+ * offset would leave the bright parts "moving"; one offset per brightness band follows any monotonic brightness
+ * transfer. Bands with fewer than `minBandFraction` of the pixels take the nearest populated band's value (the
+ * frame-wide median when none is populated).
+ */
+export function brightnessShift(img: Uint8Array, bg: Float32Array, minBandFraction: number): Float32Array {
   const n = img.length;
+  const hist = new Uint32Array(BANDS * 511);
+  const counts = new Uint32Array(BANDS);
+  const all = new Uint32Array(511);
   for (let i = 0; i < n; i++) {
+    const band = bg[i]! >> BAND_SHIFT;
     const b = Math.round(img[i]! - bg[i]!) + 255;
-    hist[b] = hist[b]! + 1;
+    hist[band * 511 + b] = hist[band * 511 + b]! + 1;
+    counts[band] = counts[band]! + 1;
+    all[b] = all[b]! + 1;
   }
-  const half = n / 2;
-  let acc = 0;
-  for (let b = 0; b < 511; b++) {
-    acc += hist[b]!;
-    if (acc >= half) return b - 255;
+  const median = (h: Uint32Array, offset: number, count: number): number => {
+    let acc = 0;
+    for (let b = 0; b < 511; b++) {
+      acc += h[offset + b]!;
+      if (acc >= count / 2) return b - 255;
+    }
+    return 0;
+  };
+  const minCount = Math.max(1, minBandFraction * n);
+  const out = new Float32Array(BANDS).fill(Number.NaN);
+  for (let band = 0; band < BANDS; band++) {
+    if (counts[band]! >= minCount) out[band] = median(hist, band * 511, counts[band]!);
   }
-  return 0;
+  const global = median(all, 0, n);
+  for (let band = 0; band < BANDS; band++) {
+    if (!Number.isNaN(out[band]!)) continue;
+    let best = Number.NaN;
+    for (let dist = 1; dist < BANDS && Number.isNaN(best); dist++) {
+      const lo = band - dist;
+      const hi = band + dist;
+      if (lo >= 0 && counts[lo]! >= minCount) best = out[lo]!;
+      else if (hi < BANDS && counts[hi]! >= minCount) best = out[hi]!;
+    }
+    out[band] = Number.isNaN(best) ? global : best;
+  }
+  return out;
 }
 
 function medianOfBytes(a: Uint8Array): number {
