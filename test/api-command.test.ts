@@ -32,7 +32,7 @@ describe('ioc-vision api (composition root)', () => {
       IOCV_DATABASE_URL: db.url,
       IOCV_FS_ROOT: path.join(dir, 'objects'),
       IOCV_CAMERAS_FILE: camerasFile,
-      IOCV_LOG_LEVEL: 'warn',
+      IOCV_LOG_LEVEL: 'info',
       IOCV_ADMIN_USER: 'admin',
       IOCV_ADMIN_PASSWORD: 'correct horse battery',
     });
@@ -70,6 +70,11 @@ describe('ioc-vision api (composition root)', () => {
       expect(cams.items).toEqual([expect.objectContaining({ id: 'gate-1', name: 'Cổng 1', url: 'rtsp://user:***@127.0.0.1:8554/gate' })]);
       const page = await fetch(`${base}/`);
       expect(page.status).toBe(200);
+      // a token in a query string (SSE clients) never reaches the logs
+      await fetch(`${base}/health?access_token=topsecret123`);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(stdout).toContain('access_token=[redacted]');
+      expect(stdout).not.toContain('topsecret123');
     } finally {
       child.kill('SIGTERM');
     }

@@ -38,7 +38,15 @@ export const apiCommand: CliCommand = {
 
     const s = loadSettings();
     const objectStore = parseObjectStoreSettings(process.env);
-    const logger = pino({ level: s.logLevel, base: { role: 'api', pid: process.pid } });
+    const { redactAccessToken } = await import('../../api/auth/auth.plugin.js');
+    const logger = pino({
+      level: s.logLevel,
+      base: { role: 'api', pid: process.pid },
+      // SSE clients may carry their token in the query string: it never reaches the logs.
+      serializers: {
+        req: (r: { method?: string; url?: string; ip?: string }) => ({ method: r.method, url: redactAccessToken(r.url ?? ''), remoteAddress: r.ip }),
+      },
+    });
     const cameras = s.camerasFile ? parseCamerasConfigText(await readFile(s.camerasFile, 'utf8'), s.camerasFile) : null;
 
     const storage = await openStorage({ databaseUrl: s.databaseUrl, objectStore, applicationName: 'ioc-vision api' });
