@@ -166,7 +166,7 @@ describe.skipIf(!haveData)('faces on real photos', () => {
     });
     const cli = async (args: string[]) => {
       try {
-        const r = await run(process.execPath, [bin, ...args], { cwd: REPO_ROOT, timeout: 120_000, env: { ...process.env, IOCV_ORT_THREADS: '1' } });
+        const r = await run(process.execPath, [bin, ...args], { cwd: REPO_ROOT, timeout: 120_000, env: { ...process.env, IOCV_ORT_THREADS: '1', IOCV_FACE_MATCH_THRESHOLD: '' } });
         return { code: 0, stdout: r.stdout, stderr: r.stderr };
       } catch (err) {
         const e = err as { code?: number; stdout?: string; stderr?: string };
