@@ -5,6 +5,12 @@
  * Default path (Apache-2.0 models only): PP-OCRv4 text detector → plate-like lines and stacked line pairs →
  * PP-OCRv4 recogniser per row → format rules. The Vietnamese YOLO plate detector and character reader have no
  * licence and are opt-in (`detector: 'vn-yolo'`, `reader: 'vn-chars'`).
+ *
+ * ```ts
+ * const reader = await PlateReader.create();                          // Apache-2.0 models, Vietnamese rules
+ * const reads = await reader.readImage(frame, { region: vehicleBox }); // or { crop: true } for a plate crop
+ * // per track: combinePlateReads(readsOfTheTrack) (plate-read.voter.ts) votes per character, weighted by confidence
+ * ```
  */
 import type { Box } from '../../pipeline/domain.types.js';
 import type { ModelLookupOptions } from '../catalogue/model-catalogue.js';
