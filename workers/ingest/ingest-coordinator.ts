@@ -4,6 +4,7 @@
  * owns it runs a CameraSupervisor whose frames go to a sink opened by the composition root (the frame dispatcher),
  * and publishes the camera's status to Redis (guarded by the lease) and to an `onStatus` hook.
  */
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { CameraConfig } from '../../pipeline/config/camera-config.schema.js';
 import type { CameraStatus } from '../../pipeline/domain.types.js';
@@ -112,7 +113,7 @@ export class IngestCoordinator {
     this.stopped = true;
     await Promise.all([this.renewer.stop(), this.acquirer.stop()]);
     await Promise.all([...this.owned.keys()].map((id) => this.giveUp(id, 'shutdown')));
-    await this.o.redis.zrem(redisKey.ingestMembers(), this.leases.token).catch(() => undefined);
+    await this.o.redis.zrem(this.membersKey(), this.leases.token).catch(() => undefined);
   }
 
   /**
@@ -194,9 +195,18 @@ export class IngestCoordinator {
     }
   }
 
+  /**
+   * Processes balance only with processes serving the same camera list (all ingest processes of a deployment read
+   * the same list), so unrelated deployments or test runs on one Redis never shrink each other's share.
+   */
+  private membersKey(): string {
+    const ids = this.cameras.filter((c) => c.enabled).map((c) => c.id).sort();
+    return redisKey.ingestMembers(createHash('sha256').update(ids.join('\n')).digest('hex').slice(0, 16));
+  }
+
   /** Announces this process as alive and returns how many ingest processes are. */
   private async heartbeat(): Promise<number> {
-    const key = redisKey.ingestMembers();
+    const key = this.membersKey();
     const now = this.clock.now();
     const res = await this.o.redis
       .multi()

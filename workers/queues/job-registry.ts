@@ -43,6 +43,6 @@ export const redisKey = {
   cameraLease: (cameraId: string) => `iocv:lease:camera:${cameraId}`,
   /** Live status hash of a camera (also persisted to Postgres). */
   cameraStatus: (cameraId: string) => `iocv:status:camera:${cameraId}`,
-  /** Live ingest processes (sorted set: member = lease token, score = heartbeat expiry), for balancing cameras. */
-  ingestMembers: () => 'iocv:ingest:members',
+  /** Live ingest processes serving one camera list (sorted set: member = lease token, score = heartbeat expiry). */
+  ingestMembers: (group: string) => `iocv:ingest:members:${group}`,
 } as const;
