@@ -1,0 +1,115 @@
+/**
+ * The role matrix over the REAL application: every route that buildApp registers (taken from the auth plugin's
+ * route table, so a new route cannot be forgotten) × every role (and no credentials) → answered, or refused with
+ * 401/403 exactly as the permission matrix says.
+ */
+import http from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../api/app.js';
+import { AuthError } from '../api/auth/auth-errors.js';
+import type { AuthService } from '../api/auth/auth.service.js';
+import { ROLES, roleHasPermission, type Role } from '../api/auth/permissions.js';
+import type { Principal } from '../api/auth/principal.js';
+import { IncidentEventHub } from '../api/live/incident-feed.js';
+import { CAMERA_DEFAULTS } from '../pipeline/config/camera-config.schema.js';
+import { FsObjectStore } from '../storage/objects/fs-object.store.js';
+import { createPool, runMigrations, type Pool } from '../storage/postgres/database.js';
+import { createTestDatabase, type TestDatabase } from '../storage/postgres/test-database.js';
+import { AnalyticsRepository } from '../storage/repositories/analytics.repository.js';
+import { CameraRepository } from '../storage/repositories/camera.repository.js';
+import { IncidentRepository } from '../storage/repositories/incident.repository.js';
+
+let db: TestDatabase;
+let pool: Pool;
+let dir: string;
+let app: FastifyInstance;
+let base: string;
+
+const principal = (role: Role): Principal => ({ kind: 'user', id: role, name: role, role, cameraGroups: null, sessionId: `s-${role}` });
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  pool = createPool(db.url, { max: 4 });
+  await runMigrations(pool);
+  dir = mkdtempSync(path.join(os.tmpdir(), 'iocv-roles-'));
+  const cameras = new CameraRepository(pool);
+  await cameras.upsertMany([{ id: 'cam-1', name: 'c', url: 'rtsp://h/1', enabled: true, group: null, ...CAMERA_DEFAULTS, lines: [], zones: [] }]);
+  // Tokens are the role names; the real AuthService is tested by the auth tests, here only the route table matters.
+  const service = {
+    authenticate: async (c: { kind: string; token?: string }) => {
+      if (c.kind === 'bearer' && (ROLES as readonly string[]).includes(c.token ?? '')) return principal(c.token as Role);
+      throw new AuthError('IOCV_TOKEN_INVALID', 'unknown token');
+    },
+    login: async () => {
+      throw new AuthError('IOCV_BAD_CREDENTIALS', 'no');
+    },
+    refresh: async () => {
+      throw new AuthError('IOCV_TOKEN_INVALID', 'no');
+    },
+    logout: async () => undefined,
+  } as unknown as AuthService;
+  app = await buildApp({
+    cameras,
+    analytics: new AnalyticsRepository(pool),
+    objects: new FsObjectStore(dir),
+    incidents: new IncidentRepository(pool),
+    incidentFeed: new IncidentEventHub(),
+    queueMetrics: { collect: async () => ({ queues: [], cameras: new Map(), inference: { samplesMs: [] }, queueWait: { samplesMs: [] } }) },
+    auth: { service },
+  });
+  base = await app.listen({ port: 0, host: '127.0.0.1' });
+});
+
+afterAll(async () => {
+  await app?.close();
+  await pool?.end();
+  await db?.drop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Status of a streaming route: read the head, then hang up. */
+function streamStatus(url: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(`${base}${url}`, { headers }, (res) => {
+      resolve(res.statusCode ?? 0);
+      req.destroy();
+    });
+    req.on('error', reject);
+  });
+}
+
+describe('every route × every role', () => {
+  it('answers exactly the roles the permission matrix allows', async () => {
+    const table = app.authRouteTable.filter((r) => r.method !== 'HEAD');
+    // the route table really is the application's (a sample of what must be in it)
+    const urls = new Set(table.map((r) => `${r.method} ${r.url}`));
+    for (const must of ['GET /api/v1/cameras', 'POST /api/v1/cameras', 'GET /api/v1/counts', 'GET /api/v1/crossings/:id/snapshot', 'GET /api/v1/incidents/stream', 'POST /api/v1/incidents/:id/acknowledge', 'GET /metrics', 'GET /health']) {
+      expect(urls.has(must), must).toBe(true);
+    }
+    const checked: string[] = [];
+    for (const r of table) {
+      const url = r.url.replace(/:[A-Za-z]+/g, 'x1').replace(/\*$/, 'index.html');
+      for (const who of [null, ...ROLES] as Array<Role | null>) {
+        const headers: Record<string, string> = who ? { authorization: `Bearer ${who}` } : {};
+        let status: number;
+        if (r.url === '/api/v1/incidents/stream') status = await streamStatus(url, headers);
+        else {
+          const res = await app.inject({ method: r.method as 'GET', url, headers, ...(r.method === 'GET' || r.method === 'DELETE' ? {} : { payload: {} }) });
+          status = res.statusCode;
+        }
+        const allowed = r.public || (who !== null && r.permission !== null && roleHasPermission(who, r.permission));
+        const label = `${r.method} ${r.url} as ${who ?? 'anonymous'} → ${status}`;
+        if (allowed) expect([401, 403], label).not.toContain(status);
+        else expect(status, label).toBe(who === null ? 401 : 403);
+        checked.push(label);
+      }
+    }
+    // every classified route was exercised for 6 callers
+    expect(checked.length).toBe(table.length * (ROLES.length + 1));
+    expect(table.every((r) => r.public || r.permission !== null)).toBe(true);
+  });
+});
