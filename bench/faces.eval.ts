@@ -218,14 +218,14 @@ export async function runFacesEval(opts: FacesEvalOptions = {}): Promise<{ markd
     `| genuine cosine mean ± sd (min) | ${f3(cal.genuine.mean)} ± ${f3(cal.genuine.sd)} (${f3(cal.genuine.min)}) | |`,
     `| photos with a face found | ${detected.length} / ${all.length}${noFace.length ? ` (none in ${noFace.join(', ')})` : ''} | |`,
     `| main faces below the quality gate | ${lowQuality.length} / ${detected.length} | |`,
-    usableAt1 ? `| TAR at FAR ≤ 1 %, pairs where both faces pass the gate (${usablePairs.length}) | ${pct(usableAt1.tar)} (threshold ${f3(usableAt1.threshold)}) | |` : '',
+    usableAt1 ? `| TAR at FAR ≤ 1 %, pairs where both faces pass the gate (${usablePairs.length}) | ${pct(usableAt1.tar)} (threshold ${f3(usableAt1.threshold)}) | |` : null,
     `| detection latency per photo (decoded image → faces), median / p90 | ${median(detectMs).toFixed(1)} / ${percentile(detectMs, 90).toFixed(1)} ms | |`,
     `| alignment + quality + embedding per face (one per run), median / p90 | ${perFaceMs.toFixed(1)} / ${percentile(embedMs, 90).toFixed(1)} ms | ≤ 10 ms ${perFaceMs <= latencyGoalMs ? '✔' : `✘ (+${(perFaceMs - latencyGoalMs).toFixed(1)} ms)`} |`,
     `| CPU time per call (all threads of this process), median: detection / alignment + embedding | ${detectCpu.toFixed(1)} / ${embedCpu.toFixed(1)} ms | |`,
     `| of which alignment alone (JS), median | ${median(alignTimes).toFixed(2)} ms | |`,
     `| embedding in a batch of ${aligned.length}, per face | ${batchMsPerFace.toFixed(1)} ms | |`,
     '',
-  ].filter((l) => l !== '');
+  ].filter((l): l is string => l !== null);
   lines.push(
     '',
     `Threshold choice: \`FACE_MATCH_THRESHOLD\` = ${thr} (models/faces/face-similarity.ts) is the conservative pick of the calibration above: ` +
