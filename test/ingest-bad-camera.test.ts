@@ -52,6 +52,7 @@ describe('ingest with bad cameras beside a good one (real RTSP server, ffmpeg, R
     expect(st('bad-scheme')).toMatchObject({ state: 'failed', reconnects: 0 });
     expect(st('bad-scheme').reason).toMatch(/unsupported URL scheme "rtmp:"/);
 
+    for (const id of ['closed-port', 'no-mount', 'bad-scheme']) console.log(`ingest-bad-camera: ${id}: ${st(id).state} — ${st(id).reason}`);
     // The good camera was never disturbed, and still delivers while the bad ones keep retrying.
     const before = sinks.count('good');
     await waitFor('good camera keeps delivering', () => sinks.count('good') >= before + 10, { describe: all });

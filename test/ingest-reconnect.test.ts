@@ -49,6 +49,7 @@ describe('ingest reconnect (real RTSP server, ffmpeg, Redis)', () => {
     expect(published.ownerId).toBe(coordinator.ownerId);
     expect(published.inputFps).toBeGreaterThan(0);
 
+    const killedAt = Date.now();
     await sim.stopServer();
     await waitFor('cam1 reconnecting with a reason', () => sup.status().state === 'reconnecting' && sup.status().reason, {
       describe: () => sup.status(),
@@ -61,8 +62,16 @@ describe('ingest reconnect (real RTSP server, ffmpeg, Redis)', () => {
     });
     expect(reconnecting.reason).toMatch(/refused|ended/i);
     const framesWhileDown = sinks.count('cam1');
+    const firstReason = seen.find((x) => x.state === 'reconnecting' && x.updatedAt >= killedAt)?.reason;
+    const noticedMs = (seen.find((x) => x.state === 'reconnecting' && x.updatedAt >= killedAt)?.updatedAt ?? NaN) - killedAt;
 
     await sim.startServer();
+    const restartedAt = Date.now();
+    await waitFor('cam1 online again', () => sup.status().state === 'online', { describe: () => sup.status() });
+    console.log(
+      `ingest-reconnect: server kill noticed after ${noticedMs} ms (first reason "${firstReason}"), ` +
+        `online again ${Date.now() - restartedAt} ms after the server served again`,
+    );
     await waitFor('cam1 online again with new frames', () => sup.status().state === 'online' && sinks.count('cam1') > framesWhileDown + 5, {
       describe: () => ({ status: sup.status(), frames: sinks.count('cam1') }),
     });
