@@ -9,7 +9,8 @@ MoveNet Lightning human pose: 17 COCO keypoints (nose, eyes, ears, shoulders, el
 with scores, in image pixels.
   (default)     multi-pose on the whole image, up to 6 people
   --single      single-pose: one person, on the --box crop (squared with context) or on the whole image
-  --box         the person's box in pixels (implies --single), e.g. from the detector
+  --box         the person's box in pixels (implies --single), e.g. from the detector; the output then has
+                "inBoxFraction": the share of confident keypoints inside the box (low = the model followed a neighbour)
   --min-score   multi-pose instance score threshold 0..1 (default 0.25)
   --input-size  multi-pose long side in pixels, a multiple of 32 (default 256; 512–768 finds small people in CCTV
                 frames at 2–4× the cost)
@@ -89,6 +90,7 @@ export const poseCommand: CliCommand = {
           poses: poses.map((p) => ({
             box: [r1(p.box.x), r1(p.box.y), r1(p.box.w), r1(p.box.h)],
             score: r3(p.score),
+            ...(p.inBoxFraction !== undefined ? { inBoxFraction: r3(p.inBoxFraction) } : {}),
             keypoints: p.keypoints.map((k) => ({ name: k.name, x: r1(k.x), y: r1(k.y), score: r3(k.score) })),
           })),
         };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COCO_KEYPOINT_NAMES, decodeMultiPose, decodeSinglePose, multiPoseInputShape, squareCropAround } from './movenet.decoder.js';
+import { COCO_KEYPOINT_NAMES, decodeMultiPose, decodeSinglePose, keypointsInBoxFraction, multiPoseInputShape, squareCropAround } from './movenet.decoder.js';
 
 describe('squareCropAround', () => {
   it('centres a square of the long side plus margin on the box', () => {
@@ -63,5 +63,17 @@ describe('multi pose', () => {
     expect(p0.box.w).toBeCloseTo(384, 3);
     expect(p0.box.h).toBeCloseTo(840, 3);
     expect(poses[0]!.box.y + poses[0]!.box.h).toBe(1080);
+  });
+});
+
+describe('keypointsInBoxFraction', () => {
+  const box = { x: 100, y: 100, w: 20, h: 100 };
+  const kp = (x: number, y: number, score: number) => ({ name: 'nose' as const, x, y, score });
+  it('counts confident keypoints inside the widened box', () => {
+    // Margin: 3 px sideways, 15 px vertically.
+    const pts = [kp(110, 150, 0.9), kp(98, 90, 0.8), kp(130, 150, 0.7), kp(50, 50, 0.1)];
+    expect(keypointsInBoxFraction(pts, box)).toBeCloseTo(2 / 3, 9);
+    expect(keypointsInBoxFraction([kp(0, 0, 0.1)], box)).toBe(1);
+    expect(keypointsInBoxFraction([kp(0, 0, 0.9)], box)).toBe(0);
   });
 });

@@ -47,6 +47,21 @@ export interface Pose {
   /** Single pose: mean keypoint score; multi pose: the model's instance score. 0..1. */
   score: number;
   keypoints: Keypoint[];
+  /**
+   * Single pose with a person box only: the share of confident keypoints (score ≥ 0.3) inside the box widened by
+   * 15 %. Low values mean the model followed a neighbour (crowds, an occluded person): do not use that pose.
+   */
+  inBoxFraction?: number;
+}
+
+/** Share of keypoints with score ≥ `minScore` inside `box` widened by `marginFraction` on each side (1 when none is confident). */
+export function keypointsInBoxFraction(keypoints: readonly Keypoint[], box: Box, minScore = 0.3, marginFraction = 0.15): number {
+  const mx = box.w * marginFraction;
+  const my = box.h * marginFraction;
+  const confident = keypoints.filter((k) => k.score >= minScore);
+  if (confident.length === 0) return 1;
+  const inside = confident.filter((k) => k.x >= box.x - mx && k.x <= box.x + box.w + mx && k.y >= box.y - my && k.y <= box.y + box.h + my);
+  return inside.length / confident.length;
 }
 
 /**

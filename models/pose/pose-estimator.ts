@@ -12,7 +12,7 @@ import type { ModelLookupOptions } from '../catalogue/model-catalogue.js';
 import type { RgbImage } from '../image/rgb-image.js';
 import { loadOnnxModel, ort, type OnnxModel } from '../runtime/onnx-session.js';
 import { warpSimilaritySmooth } from '../faces/face-alignment.js';
-import { decodeMultiPose, decodeSinglePose, multiPoseInputShape, squareCropAround, type Pose } from './movenet.decoder.js';
+import { decodeMultiPose, decodeSinglePose, keypointsInBoxFraction, multiPoseInputShape, squareCropAround, type Pose } from './movenet.decoder.js';
 
 export type { Keypoint, KeypointName, Pose } from './movenet.decoder.js';
 export { COCO_KEYPOINT_NAMES, COCO_SKELETON } from './movenet.decoder.js';
@@ -94,8 +94,8 @@ export class PoseEstimator {
 
   /**
    * One person's pose. With `personBox` (e.g. a tracked person), the crop is that box squared with context;
-   * without it, the whole image padded to a square. `box` of the result is `personBox` (or the whole image) and
-   * `score` the mean keypoint score.
+   * without it, the whole image padded to a square. `box` of the result is `personBox` (or the whole image),
+   * `score` the mean keypoint score, and `inBoxFraction` (with a box) how much of the skeleton lies in that box.
    */
   async estimateSingle(img: RgbImage, personBox?: Box): Promise<Pose> {
     const box = personBox ?? { x: 0, y: 0, w: img.width, h: img.height };
@@ -110,7 +110,7 @@ export class PoseEstimator {
     if (!t) throw new Error('MoveNet single-pose returned no output');
     const keypoints = decodeSinglePose(t.data as Float32Array, crop);
     const score = keypoints.reduce((s, k) => s + k.score, 0) / keypoints.length;
-    return { box, score, keypoints };
+    return personBox ? { box, score, keypoints, inBoxFraction: keypointsInBoxFraction(keypoints, personBox) } : { box, score, keypoints };
   }
 
   /** Everyone's pose in a whole frame (up to 6 people), best score first. */
