@@ -18,6 +18,7 @@ import { cameraRoutes } from './routes/cameras.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { incidentRoutes } from './routes/incidents.routes.js';
 import { metricsRoutes } from './routes/metrics.routes.js';
+import { installQueueBoardCookieHook, registerQueueBoard } from './routes/queue-board.routes.js';
 import { HttpMetrics } from './metrics/http-metrics.js';
 import { webRoutes } from './routes/web.routes.js';
 
@@ -66,6 +67,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // Global hooks (authentication, audit, metrics) and extra route plugins of the composition root: after the
   // OpenAPI collector so their routes are documented, before every route so their hooks cover all of them.
+  if (deps.boardQueues?.length) installQueueBoardCookieHook(app);
   if (deps.auth) {
     // strictRoutes: a route declaring neither a permission nor `public` stops the app at start.
     await app.register(authPlugin, { auth: deps.auth.service, audit: deps.auth.audit, strictRoutes: true });
@@ -79,6 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(analyticsRoutes(deps));
   if (deps.incidents) await app.register(incidentRoutes({ ...deps, incidents: deps.incidents }));
   await app.register(metricsRoutes(deps, httpMetrics));
+  if (deps.boardQueues?.length) await registerQueueBoard(app, deps.boardQueues);
   await app.register(webRoutes(deps.webDir ?? DEFAULT_WEB_DIR));
   return app;
 }

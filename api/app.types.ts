@@ -1,3 +1,4 @@
+import type { Queue } from 'bullmq';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { CameraStatus } from '../pipeline/domain.types.js';
 import type { ObjectStore } from '../storage/objects/object-store.port.js';
@@ -27,6 +28,8 @@ export interface AppDeps {
   auth?: { service: AuthService; audit?: AuditSink };
   /** Queue and inference figures for /metrics (BullMQ); without it /metrics has camera, HTTP and process figures. */
   queueMetrics?: Pick<QueueMetricsSource, 'collect'>;
+  /** BullMQ queues shown by bull-board at /admin/queues (admins only); none → no board. */
+  boardQueues?: readonly Queue[];
   /** Incident routes (list, acknowledge, resolve, live SSE feed) are served when given. */
   incidents?: IncidentReader;
   /** Wake-ups for the live incident feed (one LISTEN per process); without it the feed polls every 2 s. */

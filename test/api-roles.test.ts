@@ -22,12 +22,17 @@ import { createTestDatabase, type TestDatabase } from '../storage/postgres/test-
 import { AnalyticsRepository } from '../storage/repositories/analytics.repository.js';
 import { CameraRepository } from '../storage/repositories/camera.repository.js';
 import { IncidentRepository } from '../storage/repositories/incident.repository.js';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { randomBytes } from 'node:crypto';
 
 let db: TestDatabase;
 let pool: Pool;
 let dir: string;
 let app: FastifyInstance;
 let base: string;
+let redis: Redis;
+let queue: Queue;
 
 const principal = (role: Role): Principal => ({ kind: 'user', id: role, name: role, role, cameraGroups: null, sessionId: `s-${role}` });
 
@@ -52,7 +57,10 @@ beforeAll(async () => {
     },
     logout: async () => undefined,
   } as unknown as AuthService;
+  redis = new Redis(process.env.IOCV_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+  queue = new Queue('iocv-detect', { connection: redis, prefix: `iocv-test-${randomBytes(4).toString('hex')}` });
   app = await buildApp({
+    boardQueues: [queue],
     cameras,
     analytics: new AnalyticsRepository(pool),
     objects: new FsObjectStore(dir),
@@ -66,6 +74,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
+  await queue?.obliterate({ force: true });
+  await queue?.close();
+  redis?.disconnect();
   await pool?.end();
   await db?.drop();
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -87,7 +98,7 @@ describe('every route × every role', () => {
     const table = app.authRouteTable.filter((r) => r.method !== 'HEAD');
     // the route table really is the application's (a sample of what must be in it)
     const urls = new Set(table.map((r) => `${r.method} ${r.url}`));
-    for (const must of ['GET /api/v1/cameras', 'POST /api/v1/cameras', 'GET /api/v1/counts', 'GET /api/v1/crossings/:id/snapshot', 'GET /api/v1/incidents/stream', 'POST /api/v1/incidents/:id/acknowledge', 'GET /metrics', 'GET /health']) {
+    for (const must of ['GET /api/v1/cameras', 'POST /api/v1/cameras', 'GET /api/v1/counts', 'GET /api/v1/crossings/:id/snapshot', 'GET /api/v1/incidents/stream', 'POST /api/v1/incidents/:id/acknowledge', 'GET /metrics', 'GET /health', 'GET /admin/queues/api/queues', 'POST /admin/queues-session']) {
       expect(urls.has(must), must).toBe(true);
     }
     const checked: string[] = [];
@@ -111,5 +122,30 @@ describe('every route × every role', () => {
     // every classified route was exercised for 6 callers
     expect(checked.length).toBe(table.length * (ROLES.length + 1));
     expect(table.every((r) => r.public || r.permission !== null)).toBe(true);
+  });
+});
+
+describe('bull-board at /admin/queues', () => {
+  it('opens for an admin through the session cookie and for nobody else', async () => {
+    const session = await app.inject({ method: 'POST', url: '/admin/queues-session', headers: { authorization: 'Bearer admin' } });
+    expect(session.statusCode).toBe(204);
+    const setCookie = String(session.headers['set-cookie']);
+    expect(setCookie).toMatch(/^iocv_board=admin; Path=\/admin\/queues; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
+    const cookie = setCookie.split(';')[0]!;
+    const page = await app.inject({ method: 'GET', url: '/admin/queues', headers: { cookie } });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    const api = await app.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: { cookie } });
+    expect(api.statusCode).toBe(200);
+    expect(api.body).toContain('iocv-detect');
+    const anonymous = await app.inject({ method: 'GET', url: '/admin/queues/api/queues' });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.json().error.code).toBe('IOCV_UNAUTHORIZED');
+    const operator = await app.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: { cookie: 'iocv_board=operator' } });
+    expect(operator.statusCode).toBe(403);
+    expect((await app.inject({ method: 'POST', url: '/admin/queues-session', headers: { authorization: 'Bearer operator' } })).statusCode).toBe(403);
+    // the board stays out of the public API description
+    const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
+    expect(Object.keys(doc.paths).some((p: string) => p.startsWith('/admin/queues'))).toBe(false);
   });
 });

@@ -191,7 +191,15 @@ function showLogin(show) {
   document.getElementById('board').hidden = show;
   document.getElementById('logout').hidden = show || !session.user;
   document.getElementById('who').textContent = show ? '' : (session.user ?? '');
+  document.getElementById('queues').hidden = show || !(session.user ?? '').endsWith('(admin)');
 }
+
+// bull-board is a separate page: it gets the token through a short-lived HttpOnly cookie set by this call.
+document.getElementById('queues').addEventListener('click', () => {
+  void authed('/admin/queues-session', { method: 'POST' }).then((res) => {
+    if (res.ok) window.open('/admin/queues', '_blank', 'noopener');
+  });
+});
 
 async function refresh() {
   const errorBox = document.getElementById('error');

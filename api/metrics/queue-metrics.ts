@@ -42,7 +42,8 @@ function cameraOf(job: Job): string | null {
 const sortAsc = (a: number[]) => a.sort((x, y) => x - y);
 
 export class BullQueueMetrics implements QueueMetricsSource {
-  private readonly queues: Queue[];
+  /** The BullMQ queues read (also shown by bull-board). */
+  readonly queues: Queue[];
   private readonly maxWaiting: number;
   private readonly maxCompleted: number;
 

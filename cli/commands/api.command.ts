@@ -94,6 +94,7 @@ export const apiCommand: CliCommand = {
 
     const app = await buildApp({
       queueMetrics,
+      boardQueues: queueMetrics.queues,
       ...(auth ? { auth } : {}),
       cameras: storage.cameras,
       incidents: new IncidentRepository(storage.pool),
