@@ -152,6 +152,28 @@ describe('MotionDetector', () => {
     expect(seenAt(4.7 * stationaryTauS)).toEqual([]);
   });
 
+  it('absorbs the ghost an object leaves when it departs after being part of the background', () => {
+    const base = scene(20);
+    const parked: Square = { x: 60, y: 30, size: 16, value: 230 };
+    const run = (ghostEdgeRatio: number) => {
+      const md = new MotionDetector({ ghostEdgeRatio });
+      const r = rng(21);
+      let t = 0;
+      // Parked through the warm-up: it is background.
+      for (let i = 0; i < 15; i++, t += STEP_MS) md.update(frame(base, r, { squares: [parked] }), FW, FH, t);
+      const after: MotionBlob[][] = [];
+      for (let i = 0; i < 5; i++, t += STEP_MS) after.push(md.update(frame(base, r), FW, FH, t));
+      return { after, ghosts: md.diagnostics().ghostCount };
+    };
+    const withTest = run(0.5);
+    expect(withTest.after.flat()).toEqual([]);
+    expect(withTest.ghosts).toBeGreaterThan(0);
+    // The test is what removes it: without it the empty place is reported where the object was.
+    const without = run(0);
+    expect(without.after[0]).toHaveLength(1);
+    expect(iou(without.after[0]![0]!.box, fullBox(parked))).toBeGreaterThan(0.6);
+  });
+
   it('restarts after a long gap in time, and on a frame size change', () => {
     const md = new MotionDetector({ maxGapMs: 5000 });
     const base = scene(12);

@@ -22,8 +22,10 @@
  *    `stationaryTauS × ln(contrast / threshold)` (≈ 40 s for a car 4× above the threshold with the 30 s default)
  *    before it becomes background;
  * 7. morphological opening (removes speckle) then closing (joins the parts of one vehicle: roof, windows, bonnet
- *    differ from the road by different amounts), 8-connected components, area filter, boxes scaled back to
- *    full-frame pixels.
+ *    differ from the road by different amounts), 8-connected components, area filter;
+ * 8. ghost test: a blob whose outline is in the background image but not in the current frame is where an object
+ *    WAS (a parked car that left, a group that stood long enough to be partly learned): it is absorbed at once;
+ * 9. boxes scaled back to full-frame pixels.
  *
  * Known limits: moving cast shadows and headlight beams are part of the blob (they move with the vehicle);
  * vehicles touching each other form one blob; swaying trees in wind can still produce blobs where their motion
@@ -92,7 +94,12 @@ export interface MotionDetectorOptions {
   closeRadiusFraction?: number;
   /** Smallest blob kept, foreground pixels as a fraction of the frame. @default 0.0008 (≈ 27×27 px in 1280×720) */
   minAreaFraction?: number;
-  /** Largest blob kept, as a fraction of the frame (bigger ones are lighting, not objects). @default 0.3 */
+  /**
+   * Ghost test: a blob whose contour shows less than this fraction of the edge strength in the current frame than
+   * in the background is a ghost (an object left), absorbed into the background at once; 0 disables. @default 0.5
+   */
+  ghostEdgeRatio?: number;
+  /** Largest blob kept, as a fraction of the frame (a bus or two cars passing close to the camera can fill 30–40 %; bigger is lighting). @default 0.5 */
   maxAreaFraction?: number;
 }
 
@@ -116,7 +123,8 @@ const DEFAULTS: Resolved = {
   openRadiusPx: 1,
   closeRadiusFraction: 0.012,
   minAreaFraction: 0.0008,
-  maxAreaFraction: 0.3,
+  maxAreaFraction: 0.5,
+  ghostEdgeRatio: 0.5,
 };
 
 /** What the detector did with the last frame, for diagnostics and tests. */
@@ -135,6 +143,7 @@ export class MotionDetector {
   private lastState: MotionFrameState = 'warming-up';
   private lastFgFraction = 0;
   private reinitCount = 0;
+  private ghostCount = 0;
 
   constructor(opts: MotionDetectorOptions = {}) {
     const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as MotionDetectorOptions;
@@ -146,8 +155,8 @@ export class MotionDetector {
   }
 
   /** State after the last update, the fraction of the frame found moving, and how often the model restarted. */
-  diagnostics(): { state: MotionFrameState; foregroundFraction: number; reinitCount: number } {
-    return { state: this.lastState, foregroundFraction: this.lastFgFraction, reinitCount: this.reinitCount };
+  diagnostics(): { state: MotionFrameState; foregroundFraction: number; reinitCount: number; ghostCount: number } {
+    return { state: this.lastState, foregroundFraction: this.lastFgFraction, reinitCount: this.reinitCount, ghostCount: this.ghostCount };
   }
 
   /**
@@ -221,7 +230,7 @@ export class MotionDetector {
     if (o.openRadiusPx > 0) m = dilate(erode(m, this.w, this.h, o.openRadiusPx), this.w, this.h, o.openRadiusPx);
     const closeR = Math.round(o.closeRadiusFraction * this.w);
     if (closeR > 0) m = erode(dilate(m, this.w, this.h, closeR), this.w, this.h, closeR);
-    return this.blobs(m, frameW, frameH);
+    return this.blobs(m, img, frameW, frameH);
   }
 
   private restart(img: Uint8Array, w: number, h: number, tMs: number, isReinit: boolean): void {
@@ -264,17 +273,53 @@ export class MotionDetector {
     this.warm = [];
   }
 
-  private blobs(mask: Uint8Array, frameW: number, frameH: number): MotionBlob[] {
+  /**
+   * Ghost test (as in Sakbot, Cucchiara et al. 2003, with edges instead of optical flow): a real object shows its
+   * outline in the CURRENT frame along the blob's contour; a ghost (the place an object that had become background
+   * has left, or a person who stood long enough to be partly learned) shows it only in the BACKGROUND. A ghost is
+   * written into the background at once (it would otherwise stay for the slow `stationaryTauS`) and not reported.
+   * A stopped car keeps its outline in the current frame, so it is not taken for a ghost.
+   */
+  private absorbIfGhost(c: Component, labels: Int32Array, img: Uint8Array): boolean {
+    const w = this.w;
+    const h = this.h;
+    const bg = this.bg!;
+    let edgeCur = 0;
+    let edgeBg = 0;
+    for (let y = c.y0; y <= c.y1; y++) {
+      for (let x = c.x0; x <= c.x1; x++) {
+        const i = y * w + x;
+        if (labels[i] !== c.label) continue;
+        const contour =
+          x === 0 || y === 0 || x === w - 1 || y === h - 1 || labels[i - 1] !== c.label || labels[i + 1] !== c.label || labels[i - w] !== c.label || labels[i + w] !== c.label;
+        if (!contour || x === 0 || y === 0 || x === w - 1 || y === h - 1) continue;
+        edgeCur += Math.abs(img[i + 1]! - img[i - 1]!) + Math.abs(img[i + w]! - img[i - w]!);
+        edgeBg += Math.abs(bg[i + 1]! - bg[i - 1]!) + Math.abs(bg[i + w]! - bg[i - w]!);
+      }
+    }
+    if (edgeCur >= this.o.ghostEdgeRatio * edgeBg) return false;
+    for (let y = c.y0; y <= c.y1; y++) {
+      for (let x = c.x0; x <= c.x1; x++) {
+        const i = y * w + x;
+        if (labels[i] === c.label) bg[i] = img[i]!;
+      }
+    }
+    this.ghostCount++;
+    return true;
+  }
+
+  private blobs(mask: Uint8Array, img: Uint8Array, frameW: number, frameH: number): MotionBlob[] {
     const w = this.w;
     const h = this.h;
     const n = w * h;
-    const comps = connectedComponents(mask, w, h);
+    const { labels, components: comps } = labelComponents(mask, w, h);
     const sx = frameW / w;
     const sy = frameH / h;
     const out: MotionBlob[] = [];
     for (const c of comps) {
       const area = c.count / n;
       if (area < this.o.minAreaFraction || area > this.o.maxAreaFraction) continue;
+      if (this.o.ghostEdgeRatio > 0 && this.absorbIfGhost(c, labels, img)) continue;
       const bw = c.x1 - c.x0 + 1;
       const bh = c.y1 - c.y0 + 1;
       out.push({
@@ -425,6 +470,8 @@ export function erode(mask: Uint8Array, w: number, h: number, r: number): Uint8A
 }
 
 interface Component {
+  /** Label of the component's pixels in `labels` of {@link labelComponents}. */
+  label: number;
   count: number;
   x0: number;
   y0: number;
@@ -433,7 +480,12 @@ interface Component {
 }
 
 /** 8-connected components of a binary mask (two passes with union-find); returns each component's size and box. */
-export function connectedComponents(mask: Uint8Array, w: number, h: number): Component[] {
+export function connectedComponents(mask: Uint8Array, w: number, h: number): Array<Omit<Component, 'label'>> {
+  return labelComponents(mask, w, h).components.map(({ label: _label, ...c }) => c);
+}
+
+/** Like {@link connectedComponents}, with the final label image (0 = background). */
+export function labelComponents(mask: Uint8Array, w: number, h: number): { labels: Int32Array; components: Component[] } {
   const labels = new Int32Array(w * h);
   const parent: number[] = [0];
   const find = (a: number): number => {
@@ -478,8 +530,9 @@ export function connectedComponents(mask: Uint8Array, w: number, h: number): Com
       const l = labels[y * w + x]!;
       if (!l) continue;
       const r = find(l);
+      labels[y * w + x] = r;
       const c = byRoot.get(r);
-      if (!c) byRoot.set(r, { count: 1, x0: x, y0: y, x1: x, y1: y });
+      if (!c) byRoot.set(r, { label: r, count: 1, x0: x, y0: y, x1: x, y1: y });
       else {
         c.count++;
         if (x < c.x0) c.x0 = x;
@@ -489,5 +542,5 @@ export function connectedComponents(mask: Uint8Array, w: number, h: number): Com
       }
     }
   }
-  return [...byRoot.values()];
+  return { labels, components: [...byRoot.values()] };
 }
