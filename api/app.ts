@@ -13,6 +13,7 @@ import type { AppDeps } from './app.types.js';
 import { authPlugin } from './auth/auth.plugin.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { installErrorHandling } from './errors.js';
+import { adminRoutes } from './routes/admin.routes.js';
 import { analyticsRoutes } from './routes/analytics.routes.js';
 import { cameraRoutes } from './routes/cameras.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
@@ -62,6 +63,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'incidents', description: 'Live incidents: list, acknowledge, resolve, SSE feed' },
         { name: 'system', description: 'Health' },
         { name: 'auth', description: 'Log in, refresh, log out' },
+        { name: 'admin', description: 'Webhooks and the audit log' },
       ],
     },
   });
@@ -81,6 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(analyticsRoutes(deps));
   if (deps.incidents) await app.register(incidentRoutes({ ...deps, incidents: deps.incidents }));
   await app.register(metricsRoutes(deps, httpMetrics));
+  if (deps.webhooks || deps.auditLog) await app.register(adminRoutes(deps));
   if (deps.boardQueues?.length) await registerQueueBoard(app, deps.boardQueues);
   await app.register(webRoutes(deps.webDir ?? DEFAULT_WEB_DIR));
   return app;

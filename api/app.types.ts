@@ -7,6 +7,7 @@ import type { CameraRepository } from '../storage/repositories/camera.repository
 import type { IncidentRepository } from '../storage/repositories/incident.repository.js';
 import type { IncidentFeed } from './live/incident-feed.js';
 import type { QueueMetricsSource } from './metrics/queue-metrics.js';
+import type { AuditReader, WebhookAdmin } from './routes/admin.routes.js';
 import type { AuditSink } from './auth/auth.plugin.js';
 import type { AuthService } from './auth/auth.service.js';
 
@@ -28,6 +29,10 @@ export interface AppDeps {
   auth?: { service: AuthService; audit?: AuditSink };
   /** Queue and inference figures for /metrics (BullMQ); without it /metrics has camera, HTTP and process figures. */
   queueMetrics?: Pick<QueueMetricsSource, 'collect'>;
+  /** Webhook subscription administration (webhooks:admin). */
+  webhooks?: WebhookAdmin;
+  /** Audit log reading and chain verification (audit:read). */
+  auditLog?: AuditReader;
   /** BullMQ queues shown by bull-board at /admin/queues (admins only); none → no board. */
   boardQueues?: readonly Queue[];
   /** Incident routes (list, acknowledge, resolve, live SSE feed) are served when given. */

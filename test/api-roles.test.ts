@@ -22,6 +22,8 @@ import { createTestDatabase, type TestDatabase } from '../storage/postgres/test-
 import { AnalyticsRepository } from '../storage/repositories/analytics.repository.js';
 import { CameraRepository } from '../storage/repositories/camera.repository.js';
 import { IncidentRepository } from '../storage/repositories/incident.repository.js';
+import { AuditRepository } from '../storage/repositories/audit.repository.js';
+import { WebhookRepository } from '../storage/repositories/webhook.repository.js';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
@@ -61,6 +63,8 @@ beforeAll(async () => {
   queue = new Queue('iocv-detect', { connection: redis, prefix: `iocv-test-${randomBytes(4).toString('hex')}` });
   app = await buildApp({
     boardQueues: [queue],
+    webhooks: new WebhookRepository(pool),
+    auditLog: new AuditRepository(pool),
     cameras,
     analytics: new AnalyticsRepository(pool),
     objects: new FsObjectStore(dir),
@@ -98,7 +102,7 @@ describe('every route × every role', () => {
     const table = app.authRouteTable.filter((r) => r.method !== 'HEAD');
     // the route table really is the application's (a sample of what must be in it)
     const urls = new Set(table.map((r) => `${r.method} ${r.url}`));
-    for (const must of ['GET /api/v1/cameras', 'POST /api/v1/cameras', 'GET /api/v1/counts', 'GET /api/v1/crossings/:id/snapshot', 'GET /api/v1/incidents/stream', 'POST /api/v1/incidents/:id/acknowledge', 'GET /metrics', 'GET /health', 'GET /admin/queues/api/queues', 'POST /admin/queues-session']) {
+    for (const must of ['GET /api/v1/cameras', 'POST /api/v1/cameras', 'GET /api/v1/counts', 'GET /api/v1/crossings/:id/snapshot', 'GET /api/v1/incidents/stream', 'POST /api/v1/incidents/:id/acknowledge', 'GET /metrics', 'GET /health', 'GET /admin/queues/api/queues', 'POST /admin/queues-session', 'POST /api/v1/webhooks', 'GET /api/v1/audit/verify']) {
       expect(urls.has(must), must).toBe(true);
     }
     const checked: string[] = [];
@@ -147,5 +151,38 @@ describe('bull-board at /admin/queues', () => {
     // the board stays out of the public API description
     const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
     expect(Object.keys(doc.paths).some((p: string) => p.startsWith('/admin/queues'))).toBe(false);
+  });
+});
+
+describe('administration routes', () => {
+  const admin = { authorization: 'Bearer admin' };
+  it('manages webhook subscriptions, showing the secret only once', async () => {
+    const created = await app.inject({ method: 'POST', url: '/api/v1/webhooks', headers: admin, payload: { url: 'http://127.0.0.1:9/hook', eventTypes: ['incident.created'] } });
+    expect(created.statusCode, created.body).toBe(201);
+    const sub = created.json();
+    expect(sub.secret).toMatch(/^[0-9a-f]{64}$/);
+    expect(sub.secretHint).toBe(`…${sub.secret.slice(-4)}`);
+    const list = (await app.inject({ method: 'GET', url: '/api/v1/webhooks', headers: admin })).json();
+    expect(list.items).toHaveLength(1);
+    expect(list.items[0].secret).toBeUndefined();
+    expect(JSON.stringify(list)).not.toContain(sub.secret);
+    const patched = await app.inject({ method: 'PATCH', url: `/api/v1/webhooks/${sub.id}`, headers: admin, payload: { enabled: false } });
+    expect(patched.json()).toMatchObject({ id: sub.id, enabled: false });
+    expect((await app.inject({ method: 'GET', url: `/api/v1/webhooks/${sub.id}/deliveries`, headers: admin })).json()).toEqual({ items: [] });
+    expect((await app.inject({ method: 'POST', url: `/api/v1/webhooks/${sub.id}/requeue-dead`, headers: admin })).json()).toEqual({ requeued: 0 });
+    expect((await app.inject({ method: 'POST', url: '/api/v1/webhooks', headers: admin, payload: { url: 'ftp://x/y' } })).statusCode).toBe(400);
+    expect((await app.inject({ method: 'DELETE', url: `/api/v1/webhooks/${sub.id}`, headers: admin })).statusCode).toBe(204);
+    expect((await app.inject({ method: 'DELETE', url: `/api/v1/webhooks/${sub.id}`, headers: admin })).statusCode).toBe(404);
+  });
+
+  it('reads and verifies the audit chain', async () => {
+    const audit = new AuditRepository(pool);
+    await audit.appendAudit({ actor: 'user:admin', role: 'admin', action: 'test.one', target: 'x' });
+    await audit.appendAudit({ actor: 'user:admin', role: 'admin', action: 'test.two', target: 'y' });
+    const list = (await app.inject({ method: 'GET', url: '/api/v1/audit?action=test.two', headers: admin })).json();
+    expect(list.items.map((e: { action: string }) => e.action)).toEqual(['test.two']);
+    const verify = (await app.inject({ method: 'GET', url: '/api/v1/audit/verify', headers: admin })).json();
+    expect(verify).toMatchObject({ ok: true, firstBrokenSeq: null });
+    expect(verify.checked).toBeGreaterThanOrEqual(2);
   });
 });

@@ -34,6 +34,7 @@ export const apiCommand: CliCommand = {
     const { UserRepository } = await import('../../storage/repositories/user.repository.js');
     const { ApiKeyRepository } = await import('../../storage/repositories/api-key.repository.js');
     const { AuditRepository } = await import('../../storage/repositories/audit.repository.js');
+    const { WebhookRepository } = await import('../../storage/repositories/webhook.repository.js');
     const { IncidentRepository, listenIncidentEvents } = await import('../../storage/repositories/incident.repository.js');
 
     const s = loadSettings();
@@ -95,6 +96,8 @@ export const apiCommand: CliCommand = {
     const app = await buildApp({
       queueMetrics,
       boardQueues: queueMetrics.queues,
+      webhooks: new WebhookRepository(storage.pool),
+      auditLog: new AuditRepository(storage.pool),
       ...(auth ? { auth } : {}),
       cameras: storage.cameras,
       incidents: new IncidentRepository(storage.pool),
