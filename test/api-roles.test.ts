@@ -159,7 +159,7 @@ describe('administration routes', () => {
   it('manages webhook subscriptions, showing the secret only once', async () => {
     const created = await app.inject({ method: 'POST', url: '/api/v1/webhooks', headers: admin, payload: { url: 'http://127.0.0.1:9/hook', eventTypes: ['incident.created'] } });
     expect(created.statusCode, created.body).toBe(201);
-    const sub = created.json();
+    const sub = created.json<{ id: string; secret: string; secretHint: string }>();
     expect(sub.secret).toMatch(/^[0-9a-f]{64}$/);
     expect(sub.secretHint).toBe(`…${sub.secret.slice(-4)}`);
     const list = (await app.inject({ method: 'GET', url: '/api/v1/webhooks', headers: admin })).json();
@@ -179,8 +179,8 @@ describe('administration routes', () => {
     const audit = new AuditRepository(pool);
     await audit.appendAudit({ actor: 'user:admin', role: 'admin', action: 'test.one', target: 'x' });
     await audit.appendAudit({ actor: 'user:admin', role: 'admin', action: 'test.two', target: 'y' });
-    const list = (await app.inject({ method: 'GET', url: '/api/v1/audit?action=test.two', headers: admin })).json();
-    expect(list.items.map((e: { action: string }) => e.action)).toEqual(['test.two']);
+    const list = (await app.inject({ method: 'GET', url: '/api/v1/audit?action=test.two', headers: admin })).json<{ items: Array<{ action: string }> }>();
+    expect(list.items.map((e) => e.action)).toEqual(['test.two']);
     const verify = (await app.inject({ method: 'GET', url: '/api/v1/audit/verify', headers: admin })).json();
     expect(verify).toMatchObject({ ok: true, firstBrokenSeq: null });
     expect(verify.checked).toBeGreaterThanOrEqual(2);
