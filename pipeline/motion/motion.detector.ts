@@ -75,7 +75,8 @@ export interface MotionDetectorOptions {
   globalChangeFraction?: number;
   /**
    * Brightness-transfer compensation: a band of background brightness (16 gray levels) needs this fraction of the
-   * frame for its own median shift; thinner bands borrow the nearest band's. @default 0.01
+   * frame for its own median shift; thinner bands borrow the nearest band's. Not less: a band held mostly by one
+   * object of the background (a parked white van) would follow that object's own change. @default 0.03
    */
   minBandFraction?: number;
   /** A gap between two frames longer than this re-initialises the model, ms. @default 10000 */
@@ -117,7 +118,7 @@ const DEFAULTS: Resolved = {
   noiseFactor: 4,
   minNoise: 1.5,
   globalChangeFraction: 0.5,
-  minBandFraction: 0.01,
+  minBandFraction: 0.03,
   maxGapMs: 10_000,
   ignoreRegions: [],
   openRadiusPx: 1,
