@@ -23,8 +23,10 @@
  *    before it becomes background;
  * 7. morphological opening (removes speckle) then closing (joins the parts of one vehicle: roof, windows, bonnet
  *    differ from the road by different amounts), 8-connected components, area filter;
- * 8. ghost test: a blob whose outline is in the background image but not in the current frame is where an object
- *    WAS (a parked car that left, a group that stood long enough to be partly learned): it is absorbed at once;
+ * 8. ghosts: a foreground pixel that matches again the background it had before it became foreground is taken back
+ *    at once (a person who stood for a while, partly learned, then left); a blob whose outline is in the background
+ *    image but not in the current frame is where an object WAS (a car parked since before the warm-up that left):
+ *    it is absorbed at once;
  * 9. boxes scaled back to full-frame pixels.
  *
  * Known limits: moving cast shadows and headlight beams are part of the blob (they move with the vehicle);
@@ -138,6 +140,8 @@ export class MotionDetector {
   private h = 0;
   private bg: Float32Array | null = null;
   private noise: Float32Array | null = null;
+  /** Per pixel, the background value from before it became foreground (the road under a car that stopped). */
+  private home: Float32Array | null = null;
   private warm: Uint8Array[] = [];
   private warmStartMs = 0;
   private lastMs: number | null = null;
@@ -174,7 +178,7 @@ export class MotionDetector {
       this.restart(img, gray.width, gray.height, tMs, prevMs !== null);
       return [];
     }
-    if (!this.bg || !this.noise) {
+    if (!this.bg || !this.noise || !this.home) {
       this.warm.push(img);
       if (this.warm.length > o.maxWarmUpFrames) this.warm.shift();
       if (tMs - this.warmStartMs >= o.warmUpMs && this.warm.length >= o.minWarmUpFrames) this.finishWarmUp();
@@ -186,17 +190,26 @@ export class MotionDetector {
     const n = this.w * this.h;
     const bg = this.bg;
     const noise = this.noise;
+    const home = this.home;
     // Brightness transfer since the background: the median difference per background brightness band.
     const shift = brightnessShift(img, bg, this.o.minBandFraction);
     const mask = new Uint8Array(n);
     let fg = 0;
     for (let i = 0; i < n; i++) {
-      const d = Math.abs(img[i]! - bg[i]! - shift[bg[i]! >> BAND_SHIFT]!);
+      const v = img[i]!;
+      const sh = shift[bg[i]! >> BAND_SHIFT]!;
+      const d = Math.abs(v - bg[i]! - sh);
       const thr = Math.max(o.minDiff, o.noiseFactor * noise[i]!);
-      if (d > thr) {
-        mask[i] = 1;
-        fg++;
+      if (d <= thr) continue;
+      if (Math.abs(v - home[i]! - sh) <= thr) {
+        // The old background is showing again (an object that stood long enough to be partly learned has left):
+        // take it back at once instead of reporting the half-learned object's ghost for `stationaryTauS`.
+        const nb = v - sh;
+        bg[i] = nb < 0 ? 0 : nb > 255 ? 255 : nb;
+        continue;
       }
+      mask[i] = 1;
+      fg++;
     }
     this.lastFgFraction = fg / n;
     if (fg > o.globalChangeFraction * n) {
@@ -217,9 +230,11 @@ export class MotionDetector {
         // when the object leaves after an exposure drift), and only slowly the object itself.
         const nb = b + aBg * sh + aFg * (v - sh - b);
         bg[i] = nb < 0 ? 0 : nb > 255 ? 255 : nb;
+        home[i] = home[i]! + aBg * sh;
       } else {
         const d = Math.abs(v - b - sh);
         bg[i] = b + aBg * (v - b);
+        home[i] = bg[i]!;
         const nz = noise[i]! + aNoise * (d - noise[i]!);
         noise[i] = nz < o.minNoise ? o.minNoise : nz;
       }
@@ -239,6 +254,7 @@ export class MotionDetector {
     this.h = h;
     this.bg = null;
     this.noise = null;
+    this.home = null;
     this.warm = [img];
     this.warmStartMs = tMs;
     this.lastFgFraction = 0;
@@ -271,6 +287,7 @@ export class MotionDetector {
     const initNoise = Math.max(this.o.minNoise, medianOfBytes(spread));
     this.bg = bg;
     this.noise = new Float32Array(n).fill(initNoise);
+    this.home = bg.slice();
     this.warm = [];
   }
 
