@@ -528,12 +528,15 @@ export function labelComponents(mask: Uint8Array, w: number, h: number): { label
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
       if (!mask[i]) continue;
-      let l = 0;
       // Already-visited 8-neighbours: W, NW, N, NE.
-      const nb = [x > 0 ? labels[i - 1]! : 0, y > 0 && x > 0 ? labels[i - w - 1]! : 0, y > 0 ? labels[i - w]! : 0, y > 0 && x < w - 1 ? labels[i - w + 1]! : 0];
-      for (const q of nb) {
-        if (!q) continue;
-        l = l ? union(l, q) : q;
+      let l = x > 0 ? labels[i - 1]! : 0;
+      if (y > 0) {
+        const nw = x > 0 ? labels[i - w - 1]! : 0;
+        const n = labels[i - w]!;
+        const ne = x < w - 1 ? labels[i - w + 1]! : 0;
+        if (nw) l = l ? union(l, nw) : nw;
+        if (n) l = l ? union(l, n) : n;
+        if (ne) l = l ? union(l, ne) : ne;
       }
       if (!l) {
         l = parent.length;
