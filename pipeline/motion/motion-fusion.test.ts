@@ -68,6 +68,9 @@ describe('fuseMotion', () => {
     expect(lent.cls).toBe('truck');
     expect(lent.box).toEqual(b);
     expect(lent.score).toBeGreaterThan(fuseMotion([], [blob(b)])[0]!.score);
+    // Or with the detector's box, when asked.
+    const withDetBox = fuseMotion([weakTruck], [blob(b)], { lentBox: 'detection' });
+    expect(withDetBox).toEqual([{ box: weakTruck.box, score: lent.score, cls: 'truck' }]);
   });
 
   it('one weak detection lends to one blob only; a class outside lendClasses does not lend', () => {
