@@ -174,6 +174,36 @@ describe('MotionDetector', () => {
     expect(iou(without.after[0]![0]!.box, fullBox(parked))).toBeGreaterThan(0.6);
   });
 
+  it('learns that a region always flickers (leaves in wind) and stops reporting it, but still sees objects', () => {
+    const md = new MotionDetector();
+    const base = scene(22);
+    const r = rng(23);
+    const tree = { x0: 10, y0: 10, x1: 40, y1: 40 };
+    const windy = (squares: Square[] = []) => {
+      const f = frame(base, r, { squares });
+      // Leaves move in patches: one random offset per 5×5 block, new every frame.
+      for (let by = tree.y0; by < tree.y1; by += 5) {
+        for (let bx = tree.x0; bx < tree.x1; bx += 5) {
+          const off = (r() * 2 - 1) * 40;
+          for (let y = by; y < by + 5; y++) for (let x = bx; x < bx + 5; x++) f.data[y * W + x] = Math.max(0, Math.min(255, Math.round(base[y * W + x]! + off)));
+        }
+      }
+      return f;
+    };
+    let t = 0;
+    const early: MotionBlob[][] = [];
+    for (let i = 0; i < 25; i++, t += STEP_MS) early.push(md.update(windy(), FW, FH, t));
+    expect(early.some((b) => b.length > 0)).toBe(true); // at first the flicker is motion
+    for (; t < 120_000; t += STEP_MS) md.update(windy(), FW, FH, t);
+    const late: MotionBlob[][] = [];
+    for (let i = 0; i < 25; i++, t += STEP_MS) late.push(md.update(windy(), FW, FH, t));
+    expect(late.flat()).toEqual([]);
+    const q: Square = { x: 100, y: 50, size: 12, value: 240 };
+    const seen = md.update(windy([q]), FW, FH, t);
+    expect(seen).toHaveLength(1);
+    expect(iou(seen[0]!.box, fullBox(q))).toBeGreaterThan(0.6);
+  });
+
   it('restarts after a long gap in time, and on a frame size change', () => {
     const md = new MotionDetector({ maxGapMs: 5000 });
     const base = scene(12);
