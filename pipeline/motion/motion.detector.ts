@@ -30,8 +30,9 @@
  * 9. boxes scaled back to full-frame pixels.
  *
  * Known limits: moving cast shadows and headlight beams are part of the blob (they move with the vehicle);
- * vehicles touching each other form one blob; swaying trees in wind can still produce blobs where their motion
- * exceeds the learned noise.
+ * vehicles touching each other form one blob; leaves in wind produce blobs until their noise is learned (tens of
+ * seconds with `noiseTauS` 20 s; the unit test checks a flickering patch is quiet after 2 min); a slowly drifting or
+ * zooming camera leaves small blobs on strong edges (road markings) — use `ignoreRegions` for burned-in text.
  */
 import type { Box } from '../domain.types.js';
 import type { GrayImage } from './gray-frame.js';
@@ -170,7 +171,11 @@ export class MotionDetector {
    */
   update(gray: GrayImage, frameW: number, frameH: number, tMs: number): MotionBlob[] {
     const o = this.o;
-    const img = boxBlur(gray.data, gray.width, gray.height, o.blurRadiusPx);
+    if (gray.data.length !== gray.width * gray.height) {
+      throw new RangeError(`MotionDetector: ${gray.width}x${gray.height} image needs ${gray.width * gray.height} bytes, got ${gray.data.length}`);
+    }
+    // Without blur the caller's buffer would be kept for the warm-up median: copy it.
+    const img = o.blurRadiusPx > 0 ? boxBlur(gray.data, gray.width, gray.height, o.blurRadiusPx) : gray.data.slice();
     const prevMs = this.lastMs;
     this.lastMs = tMs;
     const sizeChanged = gray.width !== this.w || gray.height !== this.h;
