@@ -258,10 +258,10 @@ async function main(): Promise<void> {
 
 function renderMarkdown(r: Record<string, any>): string {
   const f = (x: unknown, d = 1) => (typeof x === 'number' ? x.toFixed(d) : String(x));
-  const m = r.machine;
+  const m = r.machine as ReturnType<typeof machine>;
   const t = r.pipelineThroughput ?? {};
   const l = r.frameToCountLatency ?? {};
-  const c = r.cameras720p ?? { sweep: [] };
+  const c = (r.cameras720p ?? { sweep: [] }) as { sustained?: number; sweep: Array<Record<string, any>> };
   const mem = (o: Record<string, number> | undefined) => (o ? Object.entries(o).map(([k, v]) => `${k} ${v} MB`).join(', ') : '');
   return `# Benchmarks
 
@@ -286,7 +286,7 @@ Clip: ${r.clip} (640x360, 30 fps); detector YOLOX-nano at ${r.inputSize} px (rec
 
 | cameras | analysed fps | dropped | sustained | memory (max RSS) |
 |---|---|---|---|---|
-${c.sweep.map((s: any) => `| ${s.cameras} | ${f(s.analysedFps)} | ${s.dropped ?? '-'} | ${s.sustained ? 'yes' : s.error ? `error: ${s.error}` : 'no'} | ${mem(s.memoryMb)} |`).join('\n')}
+${c.sweep.map((s) => `| ${s.cameras} | ${f(s.analysedFps)} | ${s.dropped ?? '-'} | ${s.sustained ? 'yes' : s.error ? `error: ${s.error}` : 'no'} | ${mem(s.memoryMb)} |`).join('\n')}
 
 Memory per process (max RSS while measuring throughput): ${mem(t.memoryMb)}.
 `;
