@@ -58,6 +58,11 @@ export interface ModelSpec {
   source: { kind: 'shared' } | { kind: 'npm'; packageName: string; path: string };
   /** Public download URL for users with internet; the download is checked against `sha256`. */
   upstreamUrl?: string;
+  /**
+   * The export froze batch = 1; the session is built from an in-memory copy with a dynamic batch dimension
+   * (models/runtime/onnx-dynamic-batch.ts) so that waiting frames run as one batch. @default false
+   */
+  dynamicBatch?: boolean;
 }
 
 /** COCO-80 class names in model output order. */
@@ -94,6 +99,7 @@ export const MODEL_CATALOGUE: Readonly<Record<ModelId, ModelSpec>> = Object.free
     sha256: '704950cd8993a1b244a2db12a2777573adc7e7cc63d68535021059641f69c897',
     licence: 'Apache-2.0',
     source: { kind: 'shared' },
+    dynamicBatch: true,
     // Upstream (skpawar1305/rs_yolox weights/yolox_nano.onnx) has a fixed 416 input; this file has symbolic H/W,
     // so its checksum differs and there is no public URL for these exact bytes.
   },

@@ -3,6 +3,7 @@
  * (weights + optimised graph) and onnxruntime-node runs concurrent `run` calls on one session safely, so every
  * caller (detector, plate reader, benchmarks) shares it.
  */
+import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import {
   getModelSpec,
@@ -11,6 +12,7 @@ import {
   type ModelLookupOptions,
   type ModelSpec,
 } from '../catalogue/model-catalogue.js';
+import { makeBatchDynamic } from './onnx-dynamic-batch.js';
 
 export interface OnnxModel {
   id: ModelId;
@@ -18,6 +20,8 @@ export interface OnnxModel {
   /** Absolute path of the verified model file. */
   path: string;
   session: ort.InferenceSession;
+  /** Dim 0 of the inputs takes any batch size (natively, or through the catalogue's `dynamicBatch` patch). */
+  batchable: boolean;
   run(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>>;
 }
 
@@ -68,14 +72,17 @@ export async function loadOnnxModel(id: ModelId, opts: LoadOnnxModelOptions = {}
 
 async function createModel(id: ModelId, spec: ModelSpec, filePath: string, threads: number): Promise<OnnxModel> {
   let session: ort.InferenceSession;
+  const options: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: threads,
+    // The graphs are single chains; parallel inter-op scheduling only adds thread contention on small machines.
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+  };
   try {
-    session = await ort.InferenceSession.create(filePath, {
-      graphOptimizationLevel: 'all',
-      intraOpNumThreads: threads,
-      // The graphs are single chains; parallel inter-op scheduling only adds thread contention on small machines.
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-    });
+    session = spec.dynamicBatch
+      ? await ort.InferenceSession.create(makeBatchDynamic(await readFile(filePath)).model, options)
+      : await ort.InferenceSession.create(filePath, options);
   } catch (err) {
     throw new ModelLoadError(id, filePath, err);
   }
@@ -84,6 +91,7 @@ async function createModel(id: ModelId, spec: ModelSpec, filePath: string, threa
     spec,
     path: filePath,
     session,
+    batchable: spec.dynamicBatch === true || session.inputMetadata.every((m) => !m.isTensor || typeof m.shape[0] !== 'number'),
     run: (feeds) => session.run(feeds),
   };
 }

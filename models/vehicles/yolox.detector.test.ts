@@ -45,6 +45,7 @@ function fakeModel(anchors: FakeAnchor[], seen: Array<{ dims: readonly number[];
     spec: MODEL_CATALOGUE['yolox-nano'],
     path: '/fake/yolox.onnx',
     session: {} as ort.InferenceSession,
+    batchable: false,
     run: async (feeds) => {
       const t = feeds.images!;
       seen.push({ dims: t.dims, data: t.data as Float32Array });
@@ -135,5 +136,72 @@ describe('YoloxDetector decode (fake model)', () => {
   it('fails loudly when the output does not match the input grid', async () => {
     const det = YoloxDetector.fromModel(fakeModel([CAR], []));
     await expect(det.detect(grey(128, 128), { inputSize: 64 })).rejects.toThrow(/expected 84 anchors/);
+  });
+});
+
+describe('YoloxDetector batching (fake batchable model)', () => {
+  /** Echoes per frame an output whose CAR anchor objectness is the frame's first pixel value / 255. */
+  function echoModel(runs: Array<readonly number[]>): OnnxModel {
+    return {
+      id: 'yolox-nano',
+      spec: MODEL_CATALOGUE['yolox-nano'],
+      path: '/fake/yolox.onnx',
+      session: {} as ort.InferenceSession,
+      batchable: true,
+      run: async (feeds) => {
+        const t = feeds.images!;
+        runs.push(t.dims);
+        const [b, , h, w] = t.dims as [number, number, number, number];
+        const anchors = (w / 8) * (h / 8) + (w / 16) * (h / 16) + (w / 32) * (h / 32);
+        const data = t.data as Float32Array;
+        const out = new Float32Array(b * anchors * ROW);
+        for (let i = 0; i < b; i++) {
+          const o = (i * anchors + CAR.index) * ROW;
+          out.set([CAR.dx, CAR.dy, CAR.logW, CAR.logH, data[i * 3 * w * h]! / 255], o);
+          out[o + 5 + 2] = 1;
+        }
+        await new Promise((r) => setTimeout(r, 5)); // the model is busy for a while
+        return { output: new ort.Tensor('float32', out, [b, anchors, ROW]) };
+      },
+    };
+  }
+
+  it('runs frames that wait for the busy model as one batch and gives each caller its own result', async () => {
+    const runs: Array<readonly number[]> = [];
+    const det = YoloxDetector.fromModel(echoModel(runs), { maxBatch: 4 });
+    // Blue channel is fed first (BGR): objectness = v / 255 per frame.
+    const frame = (v: number): RgbImage => ({ data: new Uint8Array(128 * 64 * 3).fill(v), width: 128, height: 64 });
+    const values = [255, 204, 153, 102, 230, 179];
+    const results = await Promise.all(values.map((v) => det.detect(frame(v), { inputSize: 64, minScore: 0.01 })));
+    expect(results.map((r) => Number(r[0]!.score.toFixed(2)))).toEqual(values.map((v) => Number((v / 255).toFixed(2))));
+    // The first frame runs alone at once; the other five queue behind it and go as batches of at most 4.
+    expect(runs.map((d) => d[0])).toEqual([1, 4, 1]);
+    expect(det.runStats).toEqual({ frames: 6, runs: 3 });
+  });
+
+  it('batches only frames of one input shape, keeping arrival order otherwise', async () => {
+    const runs: Array<readonly number[]> = [];
+    const det = YoloxDetector.fromModel(echoModel(runs), { maxBatch: 8 });
+    const wide = grey(128, 64, 200);
+    const square = grey(64, 64, 200);
+    await Promise.all([wide, wide, square, wide, square].map((f) => det.detect(f, { inputSize: 64, minScore: 0.01 })));
+    expect(runs.map((d) => `${d[0]}x${d[2]}x${d[3]}`)).toEqual(['1x32x64', '2x32x64', '2x64x64']);
+  });
+
+  it('does not batch a model with a fixed batch dimension', async () => {
+    const runs: Array<readonly number[]> = [];
+    const det = YoloxDetector.fromModel({ ...echoModel(runs), batchable: false }, { maxBatch: 8 });
+    await Promise.all([1, 2, 3].map(() => det.detect(grey(128, 64, 200), { inputSize: 64, minScore: 0.01 })));
+    expect(runs.map((d) => d[0])).toEqual([1, 1, 1]);
+  });
+
+  it('fails every frame of a batch whose run fails, and keeps serving later frames', async () => {
+    let fail = true;
+    const runs: Array<readonly number[]> = [];
+    const base = echoModel(runs);
+    const det = YoloxDetector.fromModel({ ...base, run: async (f) => (fail ? Promise.reject(new Error('boom')) : base.run(f)) }, { maxBatch: 8 });
+    await expect(det.detect(grey(128, 64, 200), { inputSize: 64 })).rejects.toThrow('boom');
+    fail = false;
+    expect(await det.detect(grey(128, 64, 200), { inputSize: 64, minScore: 0.01 })).toHaveLength(1);
   });
 });

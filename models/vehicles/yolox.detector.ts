@@ -99,21 +99,55 @@ function isRgbImage(input: RgbImage | Buffer): input is RgbImage {
   return !Buffer.isBuffer(input) && input.data instanceof Uint8Array;
 }
 
+export interface YoloxDetectorOptions {
+  /**
+   * Most frames run in one `session.run`. Calls that arrive while the model is busy wait and then run together
+   * (no added delay: a lone frame runs at once). 1 disables batching. @default env IOCV_DETECT_MAX_BATCH, else 8
+   */
+  maxBatch?: number;
+}
+
+/** A prepared frame waiting for the model. */
+interface PendingRun {
+  tensor: Float32Array;
+  width: number;
+  height: number;
+  resolve: (out: { data: Float32Array; inferMs: number; batch: number }) => void;
+  reject: (err: unknown) => void;
+}
+
+function resolveMaxBatch(v?: number): number {
+  const fromEnv = Number(process.env.IOCV_DETECT_MAX_BATCH);
+  const raw = v ?? (Number.isFinite(fromEnv) && fromEnv >= 1 ? fromEnv : 8);
+  if (!Number.isInteger(raw) || raw < 1 || raw > 64) throw new RangeError(`maxBatch must be an integer 1..64, got ${String(v)}`);
+  return raw;
+}
+
 export class YoloxDetector {
   /** Timings of the last `detect` call, for benchmarks (`detect` may run concurrently; then it is the last to finish). */
   lastTimings: YoloxTimings = { decodeMs: 0, preprocessMs: 0, inferMs: 0, postprocessMs: 0 };
+  /** Frames run and `session.run` calls made: their ratio is the mean batch size. */
+  readonly runStats = { frames: 0, runs: 0 };
   private readonly grids = new Map<string, Float32Array>();
+  private readonly maxBatch: number;
+  private readonly pending: PendingRun[] = [];
+  private running = false;
 
-  private constructor(readonly model: OnnxModel) {}
+  private constructor(
+    readonly model: OnnxModel,
+    opts: YoloxDetectorOptions = {},
+  ) {
+    this.maxBatch = model.batchable ? resolveMaxBatch(opts.maxBatch) : 1;
+  }
 
   /** Load (or share) the YOLOX-nano session. `threads`: intra-op threads, default env IOCV_ORT_THREADS or 2. */
-  static async create(opts: { threads?: number; lookup?: ModelLookupOptions } = {}): Promise<YoloxDetector> {
-    return new YoloxDetector(await loadOnnxModel('yolox-nano', opts));
+  static async create(opts: { threads?: number; lookup?: ModelLookupOptions } & YoloxDetectorOptions = {}): Promise<YoloxDetector> {
+    return new YoloxDetector(await loadOnnxModel('yolox-nano', opts), opts);
   }
 
   /** Wrap an already-loaded model (another session setup, or a fake in tests). */
-  static fromModel(model: OnnxModel): YoloxDetector {
-    return new YoloxDetector(model);
+  static fromModel(model: OnnxModel, opts: YoloxDetectorOptions = {}): YoloxDetector {
+    return new YoloxDetector(model, opts);
   }
 
   private gridFor(width: number, height: number): Float32Array {
@@ -150,17 +184,69 @@ export class YoloxDetector {
       lb = letterboxInto(decoded.image, geom!, { ...TENSOR_LAYOUT, width: geom!.width, height: geom!.height });
     }
     const t1 = performance.now();
-
-    const feeds = { [INPUT_NAME]: new ort.Tensor('float32', lb.tensor, [1, 3, lb.height, lb.width]) };
-    const out = await this.model.run(feeds);
+    const { data, inferMs } = await this.infer(lb.tensor, lb.width, lb.height);
     const t2 = performance.now();
-
-    const output = out[OUTPUT_NAME];
-    if (!output) throw new Error(`yolox-nano: no "${OUTPUT_NAME}" output (got ${Object.keys(out).join(', ')})`);
-    const detections = this.decode(output.data as Float32Array, lb, srcW, srcH, opts);
+    const detections = this.decode(data, lb, srcW, srcH, opts);
     const t3 = performance.now();
-    this.lastTimings = { decodeMs, preprocessMs: t1 - t0 - decodeMs, inferMs: t2 - t1, postprocessMs: t3 - t2 };
+    // inferMs is this frame's share of its batch's run; the rest of t2 - t1 was waiting for the model.
+    this.lastTimings = { decodeMs, preprocessMs: t1 - t0 - decodeMs, inferMs, postprocessMs: t3 - t2 };
     return detections;
+  }
+
+  /** Runs one prepared tensor, batched with whatever else is waiting for the model. */
+  private infer(tensor: Float32Array, width: number, height: number): Promise<{ data: Float32Array; inferMs: number; batch: number }> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ tensor, width, height, resolve, reject });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  /** One batch at a time: while it runs, new frames queue up and form the next batch. */
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.pending.length) {
+        const first = this.pending[0]!;
+        // A batch needs one tensor shape: frames of other sizes wait for a later batch, in arrival order.
+        const batch: PendingRun[] = [];
+        for (let i = 0; i < this.pending.length && batch.length < this.maxBatch; ) {
+          const p = this.pending[i]!;
+          if (p.width === first.width && p.height === first.height) {
+            batch.push(p);
+            this.pending.splice(i, 1);
+          } else i++;
+        }
+        await this.runBatch(batch);
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async runBatch(batch: PendingRun[]): Promise<void> {
+    const { width, height } = batch[0]!;
+    const frameSize = 3 * width * height;
+    let input: Float32Array;
+    if (batch.length === 1) input = batch[0]!.tensor;
+    else {
+      input = new Float32Array(batch.length * frameSize);
+      batch.forEach((p, i) => input.set(p.tensor, i * frameSize));
+    }
+    try {
+      const t0 = performance.now();
+      const out = await this.model.run({ [INPUT_NAME]: new ort.Tensor('float32', input, [batch.length, 3, height, width]) });
+      const inferMs = (performance.now() - t0) / batch.length;
+      const output = out[OUTPUT_NAME];
+      if (!output) throw new Error(`yolox-nano: no "${OUTPUT_NAME}" output (got ${Object.keys(out).join(', ')})`);
+      const all = output.data as Float32Array;
+      if (all.length % batch.length !== 0) throw new Error(`yolox-nano: output of ${all.length} values does not split into ${batch.length} frames`);
+      const per = all.length / batch.length;
+      this.runStats.frames += batch.length;
+      this.runStats.runs++;
+      batch.forEach((p, i) => p.resolve({ data: all.subarray(i * per, (i + 1) * per), inferMs, batch: batch.length }));
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+    }
   }
 
   private decode(data: Float32Array, lb: Letterboxed, srcW: number, srcH: number, opts: YoloxDetectOptions): Detection[] {
