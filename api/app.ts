@@ -33,7 +33,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: 1024 * 1024,
     // Strict input: unknown query/body keys fail instead of being silently dropped (Fastify's default strips them).
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+    // discriminator: tagged unions (camera zone rules) report only the errors of the variant their tag names.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true, discriminator: true } },
     routerOptions: { maxParamLength: 600 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

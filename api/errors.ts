@@ -81,7 +81,9 @@ export function toErrorResponse(err: unknown): { statusCode: number; body: Error
     const where = e.validationContext ?? 'request';
     const details = e.validation.map((v) => {
       const params = v.params as Record<string, unknown> | undefined;
-      const extra = typeof params?.additionalProperty === 'string' ? `/${params.additionalProperty}` : '';
+      // The offending key itself: an unknown key, or the tag of a tagged union (zone rule `type`).
+      const key = v.keyword === 'discriminator' ? params?.tag : params?.additionalProperty;
+      const extra = typeof key === 'string' ? `/${key}` : '';
       return { in: where, path: `${v.instancePath || ''}${extra}` || '/', message: v.message ?? 'invalid' };
     });
     const first = details[0];

@@ -57,6 +57,7 @@ export function presentCamera(c: CameraRecord, status: ReturnType<typeof present
     motionAssist: c.motionAssist,
     lines: c.lines,
     zones: c.zones,
+    rules: c.rules ?? [],
     createdAt: iso(c.createdAt),
     updatedAt: iso(c.updatedAt),
     status,

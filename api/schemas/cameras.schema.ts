@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { CountingLineSchema, ZoneSchema } from '../../pipeline/config/camera-config.schema.js';
+import { ZoneRuleSchema } from '../../pipeline/zones/zone-rules.schema.js';
 import { IsoTime, NullableIsoTime } from './common.schema.js';
 
 export const CameraStatusSchema = Type.Object(
@@ -36,6 +37,7 @@ export const CameraSchema = Type.Object(
     motionAssist: Type.Boolean({ description: 'moving objects the detector misses are tracked as class unknown' }),
     lines: Type.Array(CountingLineSchema),
     zones: Type.Array(ZoneSchema),
+    rules: Type.Array(ZoneRuleSchema, { description: 'zone rules raising incidents (intrusion, loitering, crowding)' }),
     createdAt: IsoTime,
     updatedAt: IsoTime,
     status: Type.Union([CameraStatusSchema, Type.Null()]),

@@ -4,6 +4,7 @@
  */
 import { Type, type Static } from 'typebox';
 import { OBJECT_CLASSES } from '../domain.types.js';
+import { ZoneRulesSchema, type ZoneRuleConfig } from '../zones/zone-rules.schema.js';
 
 const Id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'letters, digits, _ . - (max 64)' });
 const Norm = Type.Number({ minimum: 0, maximum: 1, description: 'normalised image coordinate 0..1' });
@@ -64,6 +65,8 @@ export const CameraSchema = Type.Object(
     ...CameraTuning,
     lines: Type.Optional(Type.Array(CountingLineSchema, { maxItems: 64 })),
     zones: Type.Optional(Type.Array(ZoneSchema, { maxItems: 64 })),
+    /** Zone rules (intrusion, loitering, crowding), each naming one of this camera's zones. @default none */
+    rules: Type.Optional(ZoneRulesSchema),
   },
   { additionalProperties: false },
 );
@@ -98,6 +101,11 @@ export interface CameraConfig {
   motionAssist: boolean;
   lines: CountingLineConfig[];
   zones: ZoneConfig[];
+  /**
+   * Zone rules that raise incidents. Always set by the config parser and the camera repository; optional so that
+   * hand-built configs (tools, tests) need not name it. @default []
+   */
+  rules?: ZoneRuleConfig[];
 }
 
 export const CAMERA_DEFAULTS = {

@@ -75,6 +75,63 @@ describe('camera config', () => {
   });
 });
 
+describe('zone rules in the camera config', () => {
+  const withRules = (rules: unknown[], zones: unknown[] = [{ id: 'Z1', polygon: [[0, 0], [1, 0], [1, 1]] }]) => ({
+    cameras: [
+      { id: 'cam-a', url: 'rtsp://h/a' },
+      { id: 'cam-b', url: 'rtsp://h/b', zones, rules },
+    ],
+  });
+
+  it('parses rules per camera, defaulting to none', () => {
+    const [a, b] = parseCamerasConfig(withRules([{ type: 'loitering', zone: 'Z1', minDwellSeconds: 60 }, { type: 'crowding', zone: 'Z1', maxPeople: 5 }]));
+    expect(a!.rules).toEqual([]);
+    expect(b!.rules).toEqual([
+      { type: 'loitering', zone: 'Z1', minDwellSeconds: 60 },
+      { type: 'crowding', zone: 'Z1', maxPeople: 5 },
+    ]);
+  });
+
+  it('reports semantic errors with the full key path', () => {
+    expect(
+      issuesOf(
+        withRules([
+          { type: 'zone_intrusion', zone: 'Z9' },
+          { type: 'crowding', zone: 'Z1', maxPeople: 2, clearAtOrBelow: 3 },
+          { type: 'zone_intrusion', zone: 'Z1', schedule: { timeZone: 'Asia/Hanoi-Typo', windows: [{ start: '22:00', end: '05:00' }] } },
+          { type: 'crowding', zone: 'Z1', maxPeople: 9 },
+        ]),
+      ),
+    ).toEqual([
+      'cameras[1].rules[0].zone: unknown zone "Z9"',
+      'cameras[1].rules[1].clearAtOrBelow: must not exceed maxPeople',
+      'cameras[1].rules[2].schedule.timeZone: unknown time zone "Asia/Hanoi-Typo"',
+      'cameras[1].rules[3].id: duplicate rule id "crowding:Z1"',
+    ]);
+  });
+
+  it('rejects unknown keys, unknown types and bad values only against the rule type given', () => {
+    expect(issuesOf(withRules([{ type: 'loitering', zone: 'Z1', minDwellSeconds: 60, bogus: 1 }]))).toEqual(['cameras[1].rules[0].bogus: unknown key']);
+    expect(issuesOf(withRules([{ type: 'teleport', zone: 'Z1' }]))).toEqual(['cameras[1].rules[0].type: is not an allowed value']);
+    expect(issuesOf(withRules([{ zone: 'Z1' }]))).toEqual(['cameras[1].rules[0].type: is required and must be a string']);
+    expect(issuesOf(withRules([{ type: 'loitering', zone: 'Z1' }]))).toEqual(['cameras[1].rules[0].minDwellSeconds: is required']);
+    const bad = issuesOf(withRules([{ type: 'zone_intrusion', zone: 'Z1', classes: ['tank'], schedule: { windows: [{ start: '25:00', end: '05:00' }] } }]));
+    expect(bad).toEqual(expect.arrayContaining([expect.stringMatching(/^cameras\[1\]\.rules\[0\]\.classes\[0\]: /), expect.stringMatching(/^cameras\[1\]\.rules\[0\]\.schedule\.windows\[0\]\.start: /)]));
+    // rules are per camera, never defaults
+    expect(issuesOf({ defaults: { rules: [] }, cameras: [] })).toEqual(['defaults.rules: unknown key']);
+  });
+
+  it('validates one camera (API input) with paths relative to the camera', async () => {
+    const { parseCameraConfig } = await import('./camera-config.js');
+    try {
+      parseCameraConfig({ id: 'c', url: 'rtsp://h/c', zones: [{ id: 'Z1', polygon: [[0, 0], [1, 0], [1, 1]] }], rules: [{ type: 'crowding', zone: 'Z2', maxPeople: 1 }] });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as ConfigError).issues).toEqual([{ path: 'rules[0].zone', message: 'unknown zone "Z2"' }]);
+    }
+  });
+});
+
 describe('shipped example configuration', () => {
   it('validates', async () => {
     const { readFile } = await import('node:fs/promises');

@@ -8,6 +8,7 @@ import {
   type CameraConfigInput,
   type CamerasFileInput,
 } from './camera-config.schema.js';
+import { validateZoneRuleRefs } from '../zones/zone-rules.schema.js';
 
 /** Stable error for any invalid configuration; `issues` carries one entry per bad key. */
 export class ConfigError extends Error {
@@ -21,7 +22,8 @@ export class ConfigError extends Error {
   }
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// discriminator: a zone rule is validated against the schema of its own `type` only (see zone-rules.schema.ts).
+const ajv = new Ajv({ allErrors: true, strict: false, discriminator: true });
 const validateFile = ajv.compile<CamerasFileInput>(CamerasFileSchema);
 const validateCamera = ajv.compile<CameraConfigInput>(CameraSchema);
 
@@ -40,7 +42,12 @@ export function ajvIssues(errors: ErrorObject[] | null | undefined): Array<{ pat
   for (const e of errors ?? []) {
     let path: string;
     let message: string;
-    if (e.keyword === 'additionalProperties') {
+    if (e.keyword === 'discriminator') {
+      // A tagged union (zone rules): the tag is missing or names no known variant.
+      const p = e.params as { error: string; tag: string };
+      path = formatPath(e.instancePath, p.tag);
+      message = p.error === 'mapping' ? 'is not an allowed value' : 'is required and must be a string';
+    } else if (e.keyword === 'additionalProperties') {
       path = formatPath(e.instancePath, String((e.params as { additionalProperty: string }).additionalProperty));
       message = 'unknown key';
     } else if (e.keyword === 'required') {
@@ -83,6 +90,7 @@ function semanticIssues(cameras: CameraConfigInput[], prefix: string): Array<{ p
       zoneIds.add(z.id);
       if (Math.abs(polygonArea(z.polygon)) < 1e-6) issues.push({ path: p(`zones[${j}].polygon`), message: 'polygon has no area' });
     });
+    issues.push(...validateZoneRuleRefs(c.rules ?? [], [...zoneIds], p('rules')));
   });
   return issues;
 }
@@ -114,6 +122,7 @@ function applyDefaults(c: CameraConfigInput, defaults: CamerasFileInput['default
     motionAssist: c.motionAssist ?? d.motionAssist,
     lines: c.lines ?? [],
     zones: c.zones ?? [],
+    rules: c.rules ?? [],
   };
 }
 

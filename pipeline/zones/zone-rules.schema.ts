@@ -1,7 +1,7 @@
 /**
- * Proposed camera config fragment: `rules: [...]` inside a camera, each naming one of the camera's zones.
- * Wire it into CameraSchema as `rules: Type.Optional(ZoneRulesSchema)`; `validateZoneRuleRefs` checks that every
- * rule names an existing zone (a semantic check ajv cannot do).
+ * The `rules: [...]` list of a camera (CameraSchema in pipeline/config/camera-config.schema.ts), each rule naming
+ * one of the camera's zones; `validateZoneRuleRefs` checks what ajv cannot (zone references, unique ids, hysteresis,
+ * time zones).
  *
  * ```yaml
  * rules:
@@ -12,7 +12,7 @@
  */
 import { Type, type Static } from 'typebox';
 import { OBJECT_CLASSES } from '../domain.types.js';
-import { WEEKDAYS } from './weekly-schedule.js';
+import { ScheduleError, WEEKDAYS, WeeklySchedule } from './weekly-schedule.js';
 
 const Id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'letters, digits, _ . - (max 64)' });
 const ClassList = Type.Array(Type.Union(OBJECT_CLASSES.map((c) => Type.Literal(c))), { minItems: 1, uniqueItems: true });
@@ -94,15 +94,28 @@ export const CrowdingRuleSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const ZoneRuleSchema = Type.Union([ZoneIntrusionRuleSchema, LoiteringRuleSchema, CrowdingRuleSchema]);
-export const ZoneRulesSchema = Type.Array(ZoneRuleSchema, { maxItems: 128 });
-
 export type ZoneIntrusionRuleConfig = Static<typeof ZoneIntrusionRuleSchema>;
 export type LoiteringRuleConfig = Static<typeof LoiteringRuleSchema>;
 export type CrowdingRuleConfig = Static<typeof CrowdingRuleSchema>;
-export type ZoneRuleConfig = Static<typeof ZoneRuleSchema>;
+export type ZoneRuleConfig = ZoneIntrusionRuleConfig | LoiteringRuleConfig | CrowdingRuleConfig;
 
-/** Semantic checks: rules name existing zones, ids are unique, hysteresis is sane. Paths relative to the rules list. */
+/**
+ * One rule, chosen by its `type`. A oneOf with a discriminator rather than TypeBox's anyOf: a validator with
+ * `discriminator: true` (the config parser, the API) then reports only the errors of the rule type given — an
+ * unknown key in a loitering rule is "rules[0].bogus: unknown key", not one error per rule type — and OpenAPI
+ * documents it as a tagged union.
+ */
+export const ZoneRuleSchema = Type.Unsafe<ZoneRuleConfig>({
+  type: 'object',
+  oneOf: [ZoneIntrusionRuleSchema, LoiteringRuleSchema, CrowdingRuleSchema],
+  discriminator: { propertyName: 'type' },
+});
+export const ZoneRulesSchema = Type.Array(ZoneRuleSchema, { maxItems: 128 });
+
+/**
+ * Semantic checks: rules name existing zones, ids are unique, hysteresis is sane, schedule time zones exist.
+ * Paths start with `prefix` (the rules list's own path, e.g. `cameras[1].rules`).
+ */
 export function validateZoneRuleRefs(rules: readonly ZoneRuleConfig[], zoneIds: readonly string[], prefix = 'rules'): Array<{ path: string; message: string }> {
   const issues: Array<{ path: string; message: string }> = [];
   const zones = new Set(zoneIds);
@@ -114,6 +127,15 @@ export function validateZoneRuleRefs(rules: readonly ZoneRuleConfig[], zoneIds: 
     ids.add(id);
     if (r.type === 'crowding' && r.clearAtOrBelow !== undefined && r.clearAtOrBelow > r.maxPeople) {
       issues.push({ path: `${prefix}[${i}].clearAtOrBelow`, message: 'must not exceed maxPeople' });
+    }
+    if (r.type === 'zone_intrusion' && r.schedule) {
+      // Intl knows the time zones, ajv does not: a typo must fail here, not when the camera's stage is built.
+      try {
+        new WeeklySchedule(r.schedule);
+      } catch (err) {
+        if (!(err instanceof ScheduleError)) throw err;
+        issues.push({ path: `${prefix}[${i}].schedule.timeZone`, message: err.message });
+      }
     }
   });
   return issues;

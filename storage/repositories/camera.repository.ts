@@ -48,6 +48,8 @@ function toCamera(r: CameraRow): CameraRecord {
     ...CAMERA_DEFAULTS,
     lines: [],
     zones: [],
+    // Cameras stored before zone rules existed have none.
+    rules: [],
     ...(r.config ?? {}),
     id: r.id,
     name: r.name,
