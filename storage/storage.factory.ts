@@ -7,6 +7,7 @@ import { createObjectStore, type ObjectStoreSettings } from './objects/object-st
 import type { ObjectStore } from './objects/object-store.port.js';
 import { AnalyticsRepository } from './repositories/analytics.repository.js';
 import { CameraRepository } from './repositories/camera.repository.js';
+import { IncidentRepository } from './repositories/incident.repository.js';
 
 export interface StorageOptions {
   databaseUrl: string;
@@ -23,6 +24,7 @@ export interface Storage {
   pool: Pool;
   cameras: CameraRepository;
   analytics: AnalyticsRepository;
+  incidents: IncidentRepository;
   objects: ObjectStore;
   close(): Promise<void>;
 }
@@ -42,6 +44,7 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
     pool,
     cameras: new CameraRepository(pool),
     analytics: new AnalyticsRepository(pool),
+    incidents: new IncidentRepository(pool),
     objects,
     close: async () => {
       if (closed) return;

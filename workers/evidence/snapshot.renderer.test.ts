@@ -25,4 +25,22 @@ describe('snapshot renderer', () => {
     const j = (35 * 320 + 35) * 3;
     expect(data[j]!).toBeLessThan(60);
   });
+
+  it('outlines an incident zone and highlights every involved track', async () => {
+    const other = { ...track, trackId: 'cam:e:8', cls: 'person' as const, box: { x: 200, y: 100, w: 20, h: 60 } };
+    const bystander = { ...track, trackId: 'cam:e:9', cls: 'person' as const, box: { x: 260, y: 100, w: 20, h: 60 } };
+    const zone = { id: 'Z1 <gate>', points: [{ x: 150, y: 50 }, { x: 300, y: 50 }, { x: 300, y: 230 }, { x: 150, y: 230 }] };
+    const svg = overlaySvg(320, 240, { tracks: [track, other, bystander], highlightTrackIds: ['cam:e:7', 'cam:e:8'], zones: [zone] });
+    expect(svg).toContain('<polygon points="150.0,50.0 300.0,50.0 300.0,230.0 150.0,230.0"');
+    expect(svg).toContain('Z1 &#60;gate&#62;');
+    expect(svg.match(/stroke="#ff2d55" stroke-width="4"/g)).toHaveLength(2); // two highlighted boxes (double stroke)
+    const frame = await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 0, g: 0, b: 0 } } }).jpeg().toBuffer();
+    const { data } = await sharp(await renderSnapshot(frame, 320, 240, { tracks: [], zones: [zone] })).raw().toBuffer({ resolveWithObject: true });
+    const at = (x: number, y: number) => (y * 320 + x) * 3;
+    // the zone's left edge is drawn, its inside is tinted, the outside stays dark
+    expect(data[at(150, 140)]!).toBeGreaterThan(150);
+    expect(data[at(225, 140)]!).toBeGreaterThan(20);
+    expect(data[at(225, 140)]!).toBeLessThan(120);
+    expect(data[at(60, 140)]!).toBeLessThan(20);
+  });
 });

@@ -1,6 +1,6 @@
 /**
- * Evidence pictures for operators: the frame with every tracked box drawn, the counted object highlighted and the
- * counting line shown. SVG overlay composited by sharp (libvips), so no canvas dependency.
+ * Evidence pictures for operators: the frame with every tracked box drawn, the objects involved highlighted and the
+ * counting line or zone of the event shown. SVG overlay composited by sharp (libvips), so no canvas dependency.
  */
 import sharp from 'sharp';
 import type { Box, TrackedObject } from '../../pipeline/domain.types.js';
@@ -9,8 +9,12 @@ export interface SnapshotOverlay {
   tracks: TrackedObject[];
   /** The track to highlight (e.g. the one that crossed). */
   highlightTrackId?: string;
+  /** More tracks to highlight (e.g. everyone counted in a crowd). */
+  highlightTrackIds?: readonly string[];
   /** Lines in pixels of the frame. */
   lines?: Array<{ id: string; a: { x: number; y: number }; b: { x: number; y: number } }>;
+  /** Zone polygons in pixels of the frame (e.g. the zone of an incident), outlined and lightly filled. */
+  zones?: Array<{ id: string; points: ReadonlyArray<{ x: number; y: number }> }>;
   /** Caption drawn at the top-left (camera, time, event). */
   caption?: string;
 }
@@ -32,6 +36,18 @@ export function overlaySvg(width: number, height: number, o: SnapshotOverlay): s
   const stroke = Math.max(2, Math.round(Math.min(width, height) / 240));
   const font = Math.max(11, Math.round(height / 36));
   const parts: string[] = [];
+  // Zones first: boxes drawn after them stay readable on top of the fill.
+  for (const z of o.zones ?? []) {
+    if (z.points.length < 3) continue;
+    const pts = z.points.map((p) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ');
+    const top = z.points.reduce((a, p) => (p.y < a.y ? p : a), z.points[0]!);
+    parts.push(
+      `<polygon points="${pts}" fill="#ff2d55" fill-opacity="0.18" stroke="#ff2d55" stroke-width="${stroke}" stroke-linejoin="round"/>`,
+      `<text x="${(top.x + 4).toFixed(1)}" y="${Math.max(font, top.y + font + 2).toFixed(1)}" font-family="DejaVu Sans, sans-serif" font-size="${font}" fill="#ff2d55">${esc(z.id)}</text>`,
+    );
+  }
+  const highlighted = new Set(o.highlightTrackIds ?? []);
+  if (o.highlightTrackId) highlighted.add(o.highlightTrackId);
   for (const l of o.lines ?? []) {
     parts.push(
       `<line x1="${l.a.x}" y1="${l.a.y}" x2="${l.b.x}" y2="${l.b.y}" stroke="#ff2d55" stroke-width="${stroke}" stroke-dasharray="${stroke * 4},${stroke * 2}"/>`,
@@ -39,7 +55,7 @@ export function overlaySvg(width: number, height: number, o: SnapshotOverlay): s
     );
   }
   for (const t of o.tracks) {
-    const hi = t.trackId === o.highlightTrackId;
+    const hi = highlighted.has(t.trackId);
     const c = hi ? '#ff2d55' : (COLOURS[t.cls] ?? '#ffffff');
     const b: Box = t.box;
     const label = `${t.cls} #${t.trackId.split(':').at(-1) ?? ''}`;

@@ -60,14 +60,15 @@ export async function runIngestRoot(o: IngestRootOptions): Promise<void> {
 
   const openCamera = (camera: CameraConfig): CameraSink => {
     const epoch = newEpoch();
-    const sink = new PersistingSink({ camera, analytics: storage.analytics, objects: storage.objects, frames, logger: log });
+    const sink = new PersistingSink({ camera, analytics: storage.analytics, incidents: storage.incidents, objects: storage.objects, frames, logger: log });
     const pipeline = new CameraPipeline({
       camera,
       epoch,
       frames,
       queue,
       results,
-      stage: new CameraAnalysisStage(camera, epoch),
+      // The zone rules run here, inside the camera's ordered stage (frames in order), and nowhere else.
+      stage: new CameraAnalysisStage(camera, epoch, { zoneRules: camera.rules ?? [] }),
       sink,
       policy: 'drop-oldest',
       frameTtlMs: s.frameTtlMs,
