@@ -32,6 +32,19 @@ const PG_ADMIN = process.env.IOCV_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1
 const INPUT_SIZE = 416;
 const THREADS = 2;
 const quick = process.argv.includes('--quick');
+// `--only throughput,latency,cameras` runs those parts (and the raw baseline) and writes no files: for iterating.
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg > 0 ? new Set((process.argv[onlyArg + 1] ?? '').split(',')) : null;
+const runs = (part: string) => !only || only.has(part);
+const argNum = (flag: string, dflt: number) => {
+  const i = process.argv.indexOf(flag);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+/** Worker processes and intra-op threads per worker of the pipeline runs (the raw baseline keeps THREADS). */
+const PIPE_WORKERS = argNum('--workers', 1);
+const WORKER_THREADS = argNum('--worker-threads', 2);
+/** Cameras of the throughput run; default: demand 1.3 × the raw detector rate. */
+const THROUGHPUT_CAMERAS = argNum('--cameras', 0);
 const RUN_S = quick ? 15 : 30;
 
 const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
@@ -45,6 +58,28 @@ function rssMb(pid: number | undefined): number | null {
   } catch {
     return null;
   }
+}
+
+const CLK_TCK = 100; // Linux USER_HZ
+
+/** CPU seconds (user + system) a process has used, from /proc. */
+function cpuSeconds(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+/** Busy and total CPU seconds of the whole machine, from /proc/stat. */
+function machineCpu(): { busy: number; total: number } {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (cpu[3] ?? 0) + (cpu[4] ?? 0);
+  const total = cpu.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: (total - idle) / CLK_TCK, total: total / CLK_TCK };
 }
 
 function quantile(xs: number[], q: number): number | null {
@@ -95,7 +130,7 @@ async function startStack(k: number, opts: { fps: number; width?: number; worker
     IOCV_CAMERAS_FILE: camerasFile,
     IOCV_OBJECT_STORE: 'fs',
     IOCV_FS_ROOT: path.join(dir, 'objects'),
-    IOCV_ORT_THREADS: String(THREADS),
+    IOCV_ORT_THREADS: String(WORKER_THREADS),
     IOCV_LOG_LEVEL: 'warn',
   };
   const group = new ProcessGroup(env, (l) => process.stderr.write(`${l}\n`));
@@ -157,13 +192,26 @@ async function waitOnline(st: Stack, timeoutMs = 90_000): Promise<void> {
 }
 
 /** Analysed frames over a window, from the crossings-independent counters in camera_status. */
-async function measureWindow(st: Stack, seconds: number): Promise<{ analysedFps: number; inputFps: number; dropped: number; perCamera: StatusRow[] }> {
+async function measureWindow(
+  st: Stack,
+  seconds: number,
+): Promise<{ analysedFps: number; inputFps: number; dropped: number; perCamera: StatusRow[]; cpuCores: Record<string, number>; machineBusyCores: number }> {
+  const cpuOf = () => Object.fromEntries(st.group.procs.map((p) => [p.name, cpuSeconds(p.child.pid) ?? 0]));
   const a = await statuses(st.pool);
+  const cpuA = cpuOf();
+  const mA = machineCpu();
+  const t0 = performance.now();
   await sleep(seconds * 1000);
   const b = await statuses(st.pool);
+  const wallS = (performance.now() - t0) / 1000;
+  const cpuB = cpuOf();
+  const mB = machineCpu();
   const sum = (rows: StatusRow[], f: (r: StatusRow) => number) => rows.reduce((s, r) => s + f(r), 0);
   const dropped = sum(b, (r) => Number(r.dropped_frames)) - sum(a, (r) => Number(r.dropped_frames));
-  return { analysedFps: sum(b, (r) => r.analysed_fps), inputFps: sum(b, (r) => r.input_fps), dropped, perCamera: b };
+  // CPU use over the window in cores (1.0 = one core busy the whole time); ffmpeg children of ingest not included.
+  const cpuCores = Object.fromEntries(Object.keys(cpuB).map((k) => [k, Math.round(((cpuB[k]! - (cpuA[k] ?? 0)) / wallS) * 100) / 100]));
+  const machineBusyCores = Math.round(((mB.busy - mA.busy) / wallS) * 100) / 100;
+  return { analysedFps: sum(b, (r) => r.analysed_fps), inputFps: sum(b, (r) => r.input_fps), dropped, perCamera: b, cpuCores, machineBusyCores };
 }
 
 function machine() {
@@ -195,20 +243,34 @@ async function main(): Promise<void> {
   log(`raw ${raw.fps.toFixed(1)} fps; detect path ${detect.fps.toFixed(1)} fps`);
 
   // 3. throughput: enough cameras at 30 fps that demand exceeds the raw rate
-  const k = Math.max(2, Math.ceil((raw.fps * 1.3) / CLIP_FPS));
-  log(`pipeline throughput: ${k} cameras × ${CLIP_FPS} fps, 1 worker`);
-  let st = await startStack(k, { fps: CLIP_FPS, workers: 1 });
+  const k = THROUGHPUT_CAMERAS || Math.max(2, Math.ceil((raw.fps * 1.3) / CLIP_FPS));
+  let st: Stack;
+  if (runs('throughput')) {
+  log(`pipeline throughput: ${k} cameras × ${CLIP_FPS} fps, ${PIPE_WORKERS} worker(s) × ${WORKER_THREADS} threads`);
+  st = await startStack(k, { fps: CLIP_FPS, workers: PIPE_WORKERS });
   try {
     await waitOnline(st);
     await sleep(5000);
     const w = await measureWindow(st, RUN_S);
-    results.pipelineThroughput = { cameras: k, demandFps: k * CLIP_FPS, analysedFps: w.analysedFps, inputFps: w.inputFps, droppedInWindow: w.dropped, memoryMb: st.memory, ratioToRaw: w.analysedFps / raw.fps };
-    log(`pipeline ${w.analysedFps.toFixed(1)} fps = ${(w.analysedFps / raw.fps).toFixed(2)} × raw`);
+    results.pipelineThroughput = {
+      cameras: k,
+      demandFps: k * CLIP_FPS,
+      analysedFps: w.analysedFps,
+      inputFps: w.inputFps,
+      droppedInWindow: w.dropped,
+      memoryMb: st.memory,
+      cpuCores: w.cpuCores,
+      machineBusyCores: w.machineBusyCores,
+      ratioToRaw: w.analysedFps / raw.fps,
+    };
+    log(`pipeline ${w.analysedFps.toFixed(1)} fps = ${(w.analysedFps / raw.fps).toFixed(2)} × raw; CPU cores ${JSON.stringify(w.cpuCores)}, machine ${w.machineBusyCores}`);
   } finally {
     await st.stop();
   }
+  }
 
   // 4. frame-to-count latency at a normal load
+  if (runs('latency')) {
   log('frame-to-count latency: 1 camera at 5 fps');
   st = await startStack(1, { fps: 5, workers: 1 });
   try {
@@ -225,11 +287,12 @@ async function main(): Promise<void> {
   } finally {
     await st.stop();
   }
+  }
 
   // 5. 720p cameras at 5 fps
   const sweep: Array<Record<string, unknown>> = [];
   let sustained = 0;
-  for (const n of quick ? [2, 4] : [2, 4, 6, 8, 10]) {
+  for (const n of !runs('cameras') ? [] : quick ? [2, 4] : [2, 4, 6, 8, 10]) {
     log(`${n} × 720p cameras at 5 fps, 1 worker`);
     st = await startStack(n, { fps: 5, width: 1280, workers: 1, line: [[0.625, 0], [0.625, 1]] });
     try {
@@ -237,7 +300,7 @@ async function main(): Promise<void> {
       await sleep(5000);
       const w = await measureWindow(st, RUN_S);
       const ok = w.dropped === 0 && w.analysedFps >= n * 5 * 0.9;
-      sweep.push({ cameras: n, analysedFps: w.analysedFps, inputFps: w.inputFps, dropped: w.dropped, sustained: ok, memoryMb: { ...st.memory }, loadAverage: os.loadavg()[0] });
+      sweep.push({ cameras: n, analysedFps: w.analysedFps, inputFps: w.inputFps, dropped: w.dropped, sustained: ok, memoryMb: { ...st.memory }, cpuCores: w.cpuCores, machineBusyCores: w.machineBusyCores, loadAverage: os.loadavg()[0] });
       log(`  analysed ${w.analysedFps.toFixed(1)} fps, dropped ${w.dropped} → ${ok ? 'sustained' : 'not sustained'}`);
       if (!ok) break;
       sustained = n;
@@ -250,6 +313,10 @@ async function main(): Promise<void> {
   }
   results.cameras720p = { fps: 5, sustained, sweep };
 
+  if (only) {
+    log(`--only: not writing files; ${JSON.stringify(results)}`);
+    return;
+  }
   mkdirSync(path.join(ROOT, 'bench'), { recursive: true });
   writeFileSync(path.join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(path.join(ROOT, 'docs', 'benchmarks.md'), renderMarkdown(results));

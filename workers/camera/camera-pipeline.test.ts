@@ -14,14 +14,13 @@ const EMPTY: StageOutput = { tracks: [], crossings: [], endedTracks: [] };
 class ManualQueue implements FrameQueue {
   waiting: DetectFramePayload[] = [];
   taken: DetectFramePayload[] = [];
+  failNext = false;
   async add(p: DetectFramePayload) {
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('redis down');
+    }
     this.waiting.push(p);
-  }
-  async removeWaiting(p: DetectFramePayload) {
-    const i = this.waiting.indexOf(p);
-    if (i < 0) return false;
-    this.waiting.splice(i, 1);
-    return true;
   }
   take(n: number) {
     const t = this.waiting.splice(0, n);
@@ -60,7 +59,7 @@ function setup(policy: 'wait' | 'drop-oldest', maxInFlightFrames = 4) {
   pipeline.start();
   const answer = (p: DetectFramePayload, extra: Partial<FrameDetections> = {}) =>
     channel.publish({ ...p.frame, detections: [], inferenceMs: 1, workerId: 'w', ...extra });
-  return { pipeline, queue, seen, answer, advance: (ms: number) => (t += ms) };
+  return { pipeline, queue, seen, answer, advance: (ms: number) => (t += ms), failNextAdd: () => (queue.failNext = true) };
 }
 
 const frame = (i: number): SourceFrame => ({ jpeg: Buffer.from([0xff, 0xd8, 0xff, 0xd9]), width: 64, height: 48, ptsMs: i * 200, index: i, receivedAt: 1000 });
@@ -90,18 +89,32 @@ describe('CameraPipeline', () => {
     await pipeline.stop();
   });
 
-  it('drops the oldest waiting frames beyond the in-flight bound and does not wait for them', async () => {
+  it('beyond the in-flight bound keeps only the newest frame waiting, drops the older ones unsent, and does not block the source', async () => {
     const { pipeline, queue, seen, answer } = setup('drop-oldest', 3);
-    await pipeline.dispatch(frame(0));
-    queue.take(1); // a worker took frame 0: it cannot be dropped
-    for (let i = 1; i < 6; i++) await pipeline.dispatch(frame(i));
-    // At most 3 in flight: frame 0 (taken) and the two newest; 1, 2 and 3 were dropped while still waiting.
-    expect(pipeline.stats().dropped).toBe(3);
-    expect(pipeline.stats().inFlight).toBe(3);
-    for (const j of [...queue.taken, ...queue.take(10)]) await answer(j);
+    for (let i = 0; i < 6; i++) await pipeline.dispatch(frame(i));
+    // 0, 1, 2 are queued (the bound); 3 waited, then 4 replaced it, then 5 replaced 4.
+    expect(queue.waiting.map((p) => p.frame.ptsMs)).toEqual([0, 200, 400]);
+    expect(pipeline.stats()).toMatchObject({ framesIn: 6, dropped: 2, inFlight: 3 });
+    await answer(queue.take(1)[0]!); // a slot frees: the newest waiting frame (5) goes out
+    await new Promise((r) => setTimeout(r, 10));
+    expect(queue.waiting.map((p) => p.frame.ptsMs)).toEqual([200, 400, 1000]);
+    for (const j of queue.take(10)) await answer(j);
     await pipeline.drain(1000);
-    expect(seen).toEqual([0, 4, 5]);
-    expect(pipeline.stats().inFlight).toBe(0);
+    expect(seen).toEqual([0, 1, 2, 3]); // seqs stay consecutive: dropped frames never got one
+    expect(pipeline.stats()).toMatchObject({ analysed: 4, dropped: 2, inFlight: 0 });
+    await pipeline.stop();
+  });
+
+  it('a frame that could not be stored or queued does not stall the frames after it', async () => {
+    const { pipeline, queue, seen, answer, failNextAdd } = setup('drop-oldest', 10);
+    await pipeline.dispatch(frame(0));
+    failNextAdd();
+    await expect(pipeline.dispatch(frame(1))).rejects.toThrow('redis down');
+    await pipeline.dispatch(frame(2));
+    for (const j of queue.take(10)) await answer(j);
+    await pipeline.drain(1000);
+    expect(seen).toEqual([0, 2]);
+    expect(pipeline.stats()).toMatchObject({ lost: 1, inFlight: 0 });
     await pipeline.stop();
   });
 

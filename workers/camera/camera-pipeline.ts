@@ -5,6 +5,7 @@
  */
 import type { CameraConfig } from '../../pipeline/config/camera-config.schema.js';
 import type { FrameDetections, FrameRef, LineCrossing, TrackedObject, TrackSummary } from '../../pipeline/domain.types.js';
+import type { IncidentSignal } from '../../pipeline/incidents/incident.types.js';
 import { ReorderBuffer } from '../../pipeline/ordering/reorder-buffer.js';
 import type { SourceFrame } from '../../pipeline/sources/frame-source.port.js';
 import { decodeGraySmall } from '../../pipeline/motion/gray-frame.js';
@@ -19,6 +20,8 @@ export interface StageOutput {
   tracks: TrackedObject[];
   crossings: LineCrossing[];
   endedTracks: TrackSummary[];
+  /** Signals raised by zone rules on this frame. */
+  signals?: IncidentSignal[];
 }
 
 /** The ordered, stateful stage (CameraAnalysisStage). */
@@ -43,7 +46,7 @@ export interface CameraPipelineOptions {
   results: ResultSubscriber;
   stage: AnalysisStage;
   sink: AnalysisSink;
-  /** Live cameras drop the oldest waiting frame when inference lags; offline analysis waits instead. */
+  /** Live cameras drop the oldest frame not yet queued when inference lags; offline analysis waits instead. */
   policy: BackpressurePolicy;
   /** How long a frame stays in the frame store. @default 60000 */
   frameTtlMs?: number;
@@ -86,6 +89,11 @@ export class CameraPipeline {
   private tick: NodeJS.Timeout | null = null;
   private sinkChain: Promise<void> = Promise.resolve();
   private waiters: Array<() => void> = [];
+  /** The newest frame waiting for a free in-flight slot (live policy). */
+  private held: SourceFrame | null = null;
+  /** Frames between the slot check and their job being queued. */
+  private sending = 0;
+  private sendChain: Promise<void> = Promise.resolve();
   private readonly latencies: number[] = [];
   private readonly analysedTimes: number[] = [];
   private counters = { framesIn: 0, dropped: 0, analysed: 0, lost: 0 };
@@ -111,21 +119,63 @@ export class CameraPipeline {
     this.tick.unref();
   }
 
-  /** Takes one sampled frame from the capture stage. */
+  /**
+   * Takes one sampled frame from the capture stage. At most `maxInFlightFrames` frames of the camera are queued or
+   * being analysed. Live ('drop-oldest'): beyond that only the newest frame waits here, and the frame it replaces is
+   * dropped and counted before any work was spent on it (no store write, no job, no motion decode), so a lagging
+   * inference tier costs the camera owner almost nothing. Offline ('wait'): the source is held until a slot frees.
+   */
   async dispatch(f: SourceFrame): Promise<void> {
     if (this.stopped) return;
-    const cam = this.opts.camera;
-    if (this.opts.policy === 'wait') {
-      while (this.inFlight.size >= cam.maxInFlightFrames && !this.stopped) await new Promise<void>((r) => this.waiters.push(r));
-    }
-    const seq = this.seq++;
     this.counters.framesIn++;
+    const max = this.opts.camera.maxInFlightFrames;
+    if (this.opts.policy === 'wait') {
+      while (this.inFlight.size + this.sending >= max && !this.stopped) await new Promise<void>((r) => this.waiters.push(r));
+      if (this.stopped) return;
+      await this.enqueueSend(f);
+      return;
+    }
+    if (this.inFlight.size + this.sending < max) {
+      await this.enqueueSend(f);
+      return;
+    }
+    if (this.held) this.counters.dropped++;
+    this.held = f;
+  }
+
+  /** Sends the held frame once a slot is free (called whenever frames leave the in-flight set). */
+  private sendHeld(): void {
+    if (!this.held || this.stopped || this.inFlight.size + this.sending >= this.opts.camera.maxInFlightFrames) return;
+    const f = this.held;
+    this.held = null;
+    this.enqueueSend(f).catch((err: unknown) => this.report(err));
+  }
+
+  /** Sends run one after another: seqs and the motion model must follow frame order. */
+  private enqueueSend(f: SourceFrame): Promise<void> {
+    this.sending++;
+    const p = this.sendChain.then(() => this.send(f)).finally(() => this.sending--);
+    this.sendChain = p.catch(() => undefined);
+    return p;
+  }
+
+  private async send(f: SourceFrame): Promise<void> {
+    if (this.stopped) return;
+    const cam = this.opts.camera;
+    const seq = this.seq++;
     const id = { cameraId: cam.id, epoch: this.opts.epoch, seq };
-    const frameKey = await this.opts.frames.put(id, f.jpeg, this.o.frameTtlMs);
+    let frameKey: string;
+    try {
+      frameKey = await this.opts.frames.put(id, f.jpeg, this.o.frameTtlMs);
+    } catch (err) {
+      // Nothing was queued for this seq: let the reorder buffer pass over it instead of waiting for the gap timeout.
+      this.reorder.skip(seq);
+      throw err;
+    }
     const frame: FrameRef = { ...id, ptsMs: f.ptsMs, capturedAt: f.receivedAt, width: f.width, height: f.height, frameKey };
     const minScore = this.motion ? Math.min(cam.minScore, WEAK_DETECTION_SCORE) : cam.minScore;
     const payload: DetectFramePayload = { frame, inputSize: cam.inputSize, minScore };
-    // The background model must see frames in order: update it here, where frames arrive in order.
+    // The background model must see frames in order: update it here, where frames are sent in order.
     let motion: MotionBlob[] | null = null;
     if (this.motion) {
       try {
@@ -135,24 +185,15 @@ export class CameraPipeline {
       }
     }
     this.inFlight.set(seq, { payload, receivedAt: f.receivedAt, motion });
-    await this.opts.queue.add(payload);
-    if (this.opts.policy === 'drop-oldest') await this.shed();
-  }
-
-  /** Drops the oldest frames still waiting for a worker until the in-flight bound holds again. */
-  private async shed(): Promise<void> {
-    const max = this.opts.camera.maxInFlightFrames;
-    if (this.inFlight.size <= max) return;
-    for (const [seq, e] of [...this.inFlight]) {
-      if (this.inFlight.size <= max) break;
-      if (await this.opts.queue.removeWaiting(e.payload)) {
-        this.inFlight.delete(seq);
-        this.reorder.skip(seq);
-        this.counters.dropped++;
-        void this.opts.frames.delete(e.payload.frame.frameKey).catch(() => undefined);
-      }
+    try {
+      await this.opts.queue.add(payload);
+    } catch (err) {
+      this.inFlight.delete(seq);
+      this.reorder.skip(seq);
+      this.counters.lost++;
+      void this.opts.frames.delete(frameKey).catch(() => undefined);
+      throw err;
     }
-    this.advance();
   }
 
   private onResult(fd: FrameDetections): void {
@@ -195,6 +236,7 @@ export class CameraPipeline {
       }
       this.sinkChain = this.sinkChain.then(() => this.opts.sink.onAnalysed(fd, out)).catch((err: unknown) => this.report(err));
     }
+    this.sendHeld();
     if (this.waiters.length && this.inFlight.size < this.opts.camera.maxInFlightFrames) {
       const w = this.waiters;
       this.waiters = [];
@@ -205,7 +247,7 @@ export class CameraPipeline {
   /** Waits until every dispatched frame went through the stage and the sink (offline end of input). */
   async drain(timeoutMs = 120_000): Promise<void> {
     const deadline = this.now() + timeoutMs;
-    while (this.inFlight.size > 0 && this.now() < deadline) {
+    while ((this.inFlight.size > 0 || this.sending > 0) && this.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));
       this.advance();
     }
@@ -225,6 +267,8 @@ export class CameraPipeline {
     if (this.tick) clearInterval(this.tick);
     for (const r of this.waiters) r();
     this.waiters = [];
+    this.held = null;
+    await this.sendChain;
     await this.sinkChain;
   }
 

@@ -7,8 +7,6 @@ import { JobName, QueueName, jobId, type DetectFramePayload } from './job-regist
 
 export interface FrameQueue {
   add(p: DetectFramePayload): Promise<void>;
-  /** Removes a job that no worker has taken yet; false when it is already being processed (or gone). */
-  removeWaiting(p: DetectFramePayload): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -40,14 +38,6 @@ export class BullFrameQueue implements FrameQueue {
     });
   }
 
-  async removeWaiting(p: DetectFramePayload): Promise<boolean> {
-    try {
-      return (await this.queue.remove(jobId[JobName.DetectFrame](p))) === 1;
-    } catch {
-      return false; // locked by a worker
-    }
-  }
-
   async close(): Promise<void> {
     await this.queue.close();
   }
@@ -71,14 +61,6 @@ export class InProcessFrameQueue implements FrameQueue {
     if (this.closed) throw new Error('queue closed');
     this.waiting.push(p);
     this.pump();
-  }
-
-  async removeWaiting(p: DetectFramePayload): Promise<boolean> {
-    const id = jobId[JobName.DetectFrame](p);
-    const i = this.waiting.findIndex((w) => jobId[JobName.DetectFrame](w) === id);
-    if (i < 0) return false;
-    this.waiting.splice(i, 1);
-    return true;
   }
 
   async close(): Promise<void> {

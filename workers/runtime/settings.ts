@@ -16,6 +16,7 @@ export const SettingsSchema = Type.Object(
     IOCV_CAMERAS_FILE: Type.Optional(Type.String({ minLength: 1 })),
     IOCV_BULL_PREFIX: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' })),
     IOCV_WORKER_CONCURRENCY: Type.Optional(Int(1, 64)),
+    IOCV_DETECT_MAX_BATCH: Type.Optional(Int(1, 64)),
     IOCV_ORT_THREADS: Type.Optional(Int(1, 64)),
     IOCV_MODEL_DIR: Type.Optional(Type.String()),
     IOCV_MODEL_CACHE: Type.Optional(Type.String()),
@@ -51,7 +52,10 @@ export interface Settings {
   databaseUrl: string;
   camerasFile: string | null;
   bullPrefix: string;
+  /** Detect jobs a worker holds at once: enough to fill a batch while the previous one runs. */
   workerConcurrency: number;
+  /** Most frames per model run. */
+  detectMaxBatch: number;
   leaseTtlMs: number;
   ingestMaxCameras: number | null;
   frameTtlMs: number;
@@ -59,7 +63,7 @@ export interface Settings {
   raw: RawSettings;
 }
 
-const INT_KEYS = new Set(['IOCV_WORKER_CONCURRENCY', 'IOCV_ORT_THREADS', 'IOCV_API_PORT', 'IOCV_LEASE_TTL_MS', 'IOCV_INGEST_MAX_CAMERAS', 'IOCV_FRAME_TTL_MS', 'IOCV_DEMO_WORKERS']);
+const INT_KEYS = new Set(['IOCV_WORKER_CONCURRENCY', 'IOCV_DETECT_MAX_BATCH', 'IOCV_ORT_THREADS', 'IOCV_API_PORT', 'IOCV_LEASE_TTL_MS', 'IOCV_INGEST_MAX_CAMERAS', 'IOCV_FRAME_TTL_MS', 'IOCV_DEMO_WORKERS']);
 
 const validate = new Ajv({ allErrors: true, strict: false }).compile<RawSettings>(SettingsSchema);
 
@@ -83,7 +87,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     databaseUrl: r.IOCV_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/iocvision',
     camerasFile: r.IOCV_CAMERAS_FILE ?? null,
     bullPrefix: r.IOCV_BULL_PREFIX ?? 'iocv',
-    workerConcurrency: r.IOCV_WORKER_CONCURRENCY ?? 2,
+    workerConcurrency: r.IOCV_WORKER_CONCURRENCY ?? 12,
+    detectMaxBatch: r.IOCV_DETECT_MAX_BATCH ?? 8,
     leaseTtlMs: r.IOCV_LEASE_TTL_MS ?? 15_000,
     ingestMaxCameras: r.IOCV_INGEST_MAX_CAMERAS ?? null,
     frameTtlMs: r.IOCV_FRAME_TTL_MS ?? 60_000,
