@@ -67,6 +67,30 @@ export class CameraHealthRule {
     this.cameras.delete(cameraId);
   }
 
+  /** Cameras the rule has state for. */
+  cameraIds(): string[] {
+    return [...this.cameras.keys()];
+  }
+
+  /** Whether camera_offline was emitted for the camera's current outage (and camera_online is still due). */
+  isOfflineReported(cameraId: string): boolean {
+    return this.cameras.get(cameraId)?.offlineReported ?? false;
+  }
+
+  /**
+   * Overrides whether the current outage was reported: `true` when a camera_offline incident is known to be live
+   * (raised by an earlier instance of the rule, e.g. before a restart or a change of leader), `false` when the
+   * emitted camera_offline could not be stored, so that it is emitted again.
+   */
+  setOfflineReported(cameraId: string, reported: boolean): void {
+    let st = this.cameras.get(cameraId);
+    if (!st) {
+      st = { downSince: null, reason: null, offlineReported: false };
+      this.cameras.set(cameraId, st);
+    }
+    st.offlineReported = reported;
+  }
+
   private check(cameraId: string, now: number): IncidentSignal[] {
     const st = this.cameras.get(cameraId);
     if (!st || st.downSince === null || st.offlineReported || now - st.downSince < this.graceMs) return [];

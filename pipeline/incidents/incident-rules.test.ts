@@ -71,4 +71,19 @@ describe('CameraHealthRule', () => {
     expect(rule.update(st('online', 20_000))).toMatchObject([{ type: 'camera_online', at: 20_000 }]);
     expect(rule.update(st('online', 21_000))).toEqual([]);
   });
+  it('takes over a reported outage from an earlier instance, and re-emits one that could not be stored', () => {
+    const rule = new CameraHealthRule({ graceMs: 10_000 });
+    // an earlier instance raised camera_offline: this one reports the recovery only
+    rule.setOfflineReported('cam1', true);
+    expect(rule.cameraIds()).toEqual(['cam1']);
+    expect(rule.update(st('reconnecting', 0))).toEqual([]);
+    expect(rule.tick(60_000)).toEqual([]);
+    expect(rule.update(st('online', 61_000))).toMatchObject([{ type: 'camera_online' }]);
+    expect(rule.isOfflineReported('cam1')).toBe(false);
+    // emitted but not stored: flagged back, emitted again on the next check of the same outage
+    rule.update(st('failed', 70_000));
+    expect(rule.tick(80_000)).toMatchObject([{ type: 'camera_offline', details: { downSince: 70_000 } }]);
+    rule.setOfflineReported('cam1', false);
+    expect(rule.tick(82_000)).toMatchObject([{ type: 'camera_offline', details: { downSince: 70_000 } }]);
+  });
 });

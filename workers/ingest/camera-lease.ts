@@ -73,3 +73,6 @@ export class CameraLeaseManager {
     return v === null ? null : v.replace(/#[0-9a-f]+$/, '');
   }
 }
+
+/** The compare-and-set scripts on an owner token, for other single-holder leases (e.g. a leader lease). */
+export const LEASE_SCRIPTS = { acquire: ACQUIRE, renew: RENEW, release: RELEASE } as const;

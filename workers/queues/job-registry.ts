@@ -43,6 +43,8 @@ export const redisKey = {
   cameraLease: (cameraId: string) => `iocv:lease:camera:${cameraId}`,
   /** Live status hash of a camera (also persisted to Postgres). */
   cameraStatus: (cameraId: string) => `iocv:status:camera:${cameraId}`,
+  /** Leader lease of the camera health monitor among the ingest processes of one deployment (`scope`). */
+  cameraHealthLeader: (scope: string) => `iocv:leader:camera-health:${scope}`,
   /** Live ingest processes serving one camera list (sorted set: member = lease token, score = heartbeat expiry). */
   ingestMembers: (group: string) => `iocv:ingest:members:${group}`,
 } as const;

@@ -1,7 +1,9 @@
 /**
  * Composition root of an ingest process: owns cameras through leases (any number of ingest processes on any
  * machines), pulls their frames, queues them for the workers, and runs each owned camera's ordered stage
- * (reorder → tracker → lines) with its results going to Postgres and object storage.
+ * (reorder → tracker → lines → zone rules) with its results (crossings, incidents) going to Postgres and object
+ * storage. Every ingest process also runs the camera health monitor; the one holding its leader lease raises the
+ * camera offline/online incidents of the whole deployment.
  */
 import { readFile } from 'node:fs/promises';
 import { Redis } from 'ioredis';
@@ -14,6 +16,10 @@ import { CameraAnalysisStage } from '../../pipeline/stages/camera-analysis.stage
 import { parseObjectStoreSettings, type ObjectStoreSettings } from '../../storage/objects/object-store.factory.js';
 import { openStorage, type Storage } from '../../storage/storage.factory.js';
 import { CameraPipeline } from '../camera/camera-pipeline.js';
+import { CameraHealthMonitor, type CameraHealthMonitorOptions } from '../ingest/camera-health.monitor.js';
+import { RedisCameraStatusStore } from '../ingest/camera-status.store.js';
+import { RedisLeaderLease } from '../ingest/leader-lease.js';
+import { redisKey } from '../queues/job-registry.js';
 import { PersistingSink } from '../camera/persisting.sink.js';
 import { RedisFrameStore } from '../frames/frame-store.js';
 import type { CameraSink } from '../ingest/ingest-coordinator.js';
@@ -33,6 +39,8 @@ export interface IngestRootOptions {
   objectStore?: ObjectStoreSettings;
   /** Lets tests observe pipelines. */
   onPipeline?: (p: CameraPipeline) => void;
+  /** Camera health monitor tuning (grace period, staleness, poll), for tests and embedding. @default the monitor's */
+  cameraHealth?: Partial<Pick<CameraHealthMonitorOptions, 'graceMs' | 'staleStatusMs' | 'pollMs' | 'onSignal'>>;
 }
 
 export async function runIngestRoot(o: IngestRootOptions): Promise<void> {
@@ -101,6 +109,17 @@ export async function runIngestRoot(o: IngestRootOptions): Promise<void> {
     storage.cameras.saveStatus(st).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'status save failed'));
   };
 
+  // One leader per deployment: the ingest processes of a deployment share its BullMQ prefix (they feed the same
+  // workers), so the prefix scopes the lease and unrelated deployments on one Redis do not silence each other.
+  const health = new CameraHealthMonitor({
+    leader: new RedisLeaderLease(redis, { key: redisKey.cameraHealthLeader(s.bullPrefix), ownerId: processId(), ttlMs: s.leaseTtlMs }),
+    statuses: new RedisCameraStatusStore(redis),
+    cameras: enabled,
+    incidents: storage.incidents,
+    logger: log,
+    ...o.cameraHealth,
+  });
+
   let refresh: NodeJS.Timeout | null = null;
   try {
     await runIngest({
@@ -116,6 +135,7 @@ export async function runIngestRoot(o: IngestRootOptions): Promise<void> {
       ...(o.signal ? { signal: o.signal } : {}),
       onReady: (coordinator) => {
         log.info({ owner: coordinator.ownerId }, 'ingest ready');
+        health.start();
         refresh = setInterval(() => {
           enabled()
             .then((cams) => coordinator.setCameras(cams))
@@ -125,6 +145,7 @@ export async function runIngestRoot(o: IngestRootOptions): Promise<void> {
     });
   } finally {
     if (refresh) clearInterval(refresh);
+    await health.stop();
     await results.close();
     await queue.close();
     redis.disconnect();
