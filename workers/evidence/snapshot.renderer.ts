@@ -43,7 +43,8 @@ export function overlaySvg(width: number, height: number, o: SnapshotOverlay): s
     const top = z.points.reduce((a, p) => (p.y < a.y ? p : a), z.points[0]!);
     parts.push(
       `<polygon points="${pts}" fill="#ff2d55" fill-opacity="0.18" stroke="#ff2d55" stroke-width="${stroke}" stroke-linejoin="round"/>`,
-      `<text x="${(top.x + 4).toFixed(1)}" y="${Math.max(font, top.y + font + 2).toFixed(1)}" font-family="DejaVu Sans, sans-serif" font-size="${font}" fill="#ff2d55">${esc(z.id)}</text>`,
+      // Below the caption bar when the zone reaches the top of the frame.
+      `<text x="${(top.x + 4).toFixed(1)}" y="${Math.max(o.caption ? font * 2 + 14 : font, top.y + font + 2).toFixed(1)}" font-family="DejaVu Sans, sans-serif" font-size="${font}" fill="#ff2d55">${esc(z.id)}</text>`,
     );
   }
   const highlighted = new Set(o.highlightTrackIds ?? []);
