@@ -96,6 +96,33 @@ describe.skipIf(!haveData)('plate models on shared images', () => {
     expect(good).toBeGreaterThanOrEqual(3);
   });
 
+  it('drops separator emblems read as characters (glyph check), on whole-car photos', async () => {
+    // Plates with a separator between character groups: CZ coloured dots, a US state emblem, stacked small letters.
+    const cases: Array<[string, string, [number, number, number, number]]> = [
+      ['eu_test_070.jpg', '2T40211', [121, 131, 104, 24]],
+      ['us_wts-lg-000043.jpg', 'FB8R4T', [682, 433, 90, 45]],
+      ['us_wts-lg-000118.jpg', '853FL', [827, 208, 81, 40]],
+    ];
+    const readOn = async (reader: PlateReader, file: string, box: [number, number, number, number]): Promise<string | undefined> => {
+      const reads = await reader.readImage(await decodeImage(path.join(ALPR, file)));
+      const [x, y, w, h] = box;
+      return reads.find((r) => overlapOverSmaller(r.box, { x, y, w, h }) > 0.5)?.normalized;
+    };
+    const checked = await PlateReader.create({ mode: 'generic', threads: 2 });
+    const unchecked = await PlateReader.create({ mode: 'generic', threads: 2, glyphCheck: false });
+    let exact = 0;
+    let longerWithout = 0;
+    for (const [file, plate, box] of cases) {
+      const withCheck = await readOn(checked, file, box);
+      const without = await readOn(unchecked, file, box);
+      if (withCheck === plate) exact++;
+      if (without && without.length > plate.length) longerWithout++;
+    }
+    expect(exact).toBeGreaterThanOrEqual(2);
+    // Without the check the extra glyphs are read as characters: the check is what removes them.
+    expect(longerWithout).toBeGreaterThanOrEqual(2);
+  });
+
   it('looks only inside a vehicle region when given one', async () => {
     const generic = await PlateReader.create({ mode: 'generic', threads: 2 });
     const img = await decodeImage(path.join(ALPR, 'us_car13.jpg'));

@@ -19,6 +19,8 @@ export interface PpocrRecognizerOptions extends LoadOnnxModelOptions {
 
 /** Input height of the PP-OCRv4 recogniser. */
 export const PPOCR_REC_HEIGHT = 48;
+/** Input pixels per CTC time step (the network downsamples the width by 8). */
+export const PPOCR_REC_STEP_PX = 8;
 
 export class PpocrLineRecognizer {
   readonly name = 'ppocr';
@@ -40,7 +42,7 @@ export class PpocrLineRecognizer {
 
   /** Width a line gets at 48 px height, multiple of 8 (one CTC step per 8 px), within [16, maxWidthPx]. */
   lineWidth(img: Pick<RgbImage, 'width' | 'height'>): number {
-    const w = Math.ceil((PPOCR_REC_HEIGHT * img.width) / Math.max(1, img.height) / 8) * 8;
+    const w = Math.ceil((PPOCR_REC_HEIGHT * img.width) / Math.max(1, img.height) / PPOCR_REC_STEP_PX) * PPOCR_REC_STEP_PX;
     return Math.max(16, Math.min(this.maxWidthPx, w));
   }
 
@@ -78,7 +80,7 @@ export class PpocrLineRecognizer {
     const res: CtcChar[][] = [];
     for (let k = 0; k < n; k++) {
       // Only the steps covering this line's own width: the padding is blank anyway, this just saves the scan.
-      const own = Math.min(steps, Math.ceil(widths[k]! / 8));
+      const own = Math.min(steps, Math.ceil(widths[k]! / PPOCR_REC_STEP_PX));
       res.push(ctcGreedyDecode(probs.subarray(k * steps * classes, k * steps * classes + own * classes), own, classes, this.charset));
     }
     return res;
