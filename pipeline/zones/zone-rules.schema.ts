@@ -11,11 +11,12 @@
  * ```
  */
 import { Type, type Static } from 'typebox';
-import { OBJECT_CLASSES } from '../domain.types.js';
+import { OBJECT_CLASSES, type ObjectClass } from '../domain.types.js';
 import { ScheduleError, WEEKDAYS, WeeklySchedule } from './weekly-schedule.js';
 
 const Id = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'letters, digits, _ . - (max 64)' });
-const ClassList = Type.Array(Type.Union(OBJECT_CLASSES.map((c) => Type.Literal(c))), { minItems: 1, uniqueItems: true });
+// Unsafe only for the static type: a union built with .map() is typed `never` by TypeBox, the JSON is the same.
+const ClassList = Type.Array(Type.Unsafe<ObjectClass>(Type.Union(OBJECT_CLASSES.map((c) => Type.Literal(c)))), { minItems: 1, uniqueItems: true });
 const HhMm = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'local time HH:MM, 24 h' });
 const Severity = Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')]);
 

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { overlaySvg, renderSnapshot } from './snapshot.renderer.js';
+import { captionLines, overlaySvg, renderSnapshot } from './snapshot.renderer.js';
 
 describe('snapshot renderer', () => {
   const track = { trackId: 'cam:e:7', cls: 'car' as const, box: { x: 10, y: 20, w: 50, h: 30 }, score: 0.9, state: 'confirmed' as const };
@@ -42,5 +42,19 @@ describe('snapshot renderer', () => {
     expect(data[at(225, 140)]!).toBeGreaterThan(20);
     expect(data[at(225, 140)]!).toBeLessThan(120);
     expect(data[at(60, 140)]!).toBeLessThan(20);
+  });
+
+  it('wraps a long caption between its parts to fit a small frame, and keeps zone labels inside the frame', () => {
+    const caption = 'highway.avi · Zone intrusion · Hard shoulder (SHOULDER) · person · 2026-11-22 15:04:05Z';
+    expect(captionLines(caption, 1280, 20)).toEqual([caption]);
+    const lines = captionLines(caption, 320, 11);
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.join(' · ')).toBe(caption);
+    for (const l of lines) expect(l.length * 11 * 0.62).toBeLessThanOrEqual(308);
+    const svg = overlaySvg(320, 240, { tracks: [], caption, zones: [{ id: 'SHOULDER', points: [{ x: 300, y: 0 }, { x: 320, y: 0 }, { x: 320, y: 240 }] }] });
+    expect(svg.match(/<text x="6"/g)).toHaveLength(lines.length);
+    const label = /<text x="([\d.]+)" y="([\d.]+)"[^>]*>SHOULDER</.exec(svg)!;
+    expect(Number(label[1]) + 8 * 11 * 0.62).toBeLessThanOrEqual(320);
+    expect(Number(label[2])).toBeGreaterThan(lines.length * 15 + 6); // below the caption bar
   });
 });

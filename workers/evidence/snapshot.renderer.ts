@@ -28,6 +28,28 @@ const COLOURS: Record<string, string> = {
   truck: '#4aa3ff',
 };
 
+/** Rough width of DejaVu Sans text, px: enough to keep labels and captions inside the frame. */
+const textWidth = (text: string, font: number): number => text.length * font * 0.62;
+
+/**
+ * The caption in as few lines as fit the frame's width, breaking between its ` · ` parts (a small camera picture
+ * would otherwise cut off the event and the time, the parts an operator needs).
+ */
+export function captionLines(caption: string, width: number, font: number): string[] {
+  const room = width - 12;
+  const lines: string[] = [];
+  let cur = '';
+  for (const part of caption.split(' · ')) {
+    const next = cur ? `${cur} · ${part}` : part;
+    if (cur && textWidth(next, font) > room) {
+      lines.push(cur);
+      cur = part;
+    } else cur = next;
+  }
+  if (cur) lines.push(cur);
+  return lines;
+}
+
 function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -36,15 +58,18 @@ export function overlaySvg(width: number, height: number, o: SnapshotOverlay): s
   const stroke = Math.max(2, Math.round(Math.min(width, height) / 240));
   const font = Math.max(11, Math.round(height / 36));
   const parts: string[] = [];
+  const caption = o.caption ? captionLines(o.caption, width, font) : [];
+  const captionHeight = caption.length ? caption.length * (font + 4) + 6 : 0;
   // Zones first: boxes drawn after them stay readable on top of the fill.
   for (const z of o.zones ?? []) {
     if (z.points.length < 3) continue;
     const pts = z.points.map((p) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ');
     const top = z.points.reduce((a, p) => (p.y < a.y ? p : a), z.points[0]!);
+    const labelX = Math.min(Math.max(top.x + 4, 2), Math.max(2, width - textWidth(z.id, font) - 4));
     parts.push(
       `<polygon points="${pts}" fill="#ff2d55" fill-opacity="0.18" stroke="#ff2d55" stroke-width="${stroke}" stroke-linejoin="round"/>`,
-      // Below the caption bar when the zone reaches the top of the frame.
-      `<text x="${(top.x + 4).toFixed(1)}" y="${Math.max(o.caption ? font * 2 + 14 : font, top.y + font + 2).toFixed(1)}" font-family="DejaVu Sans, sans-serif" font-size="${font}" fill="#ff2d55">${esc(z.id)}</text>`,
+      // Inside the frame, and below the caption bar when the zone reaches the top of the frame.
+      `<text x="${labelX.toFixed(1)}" y="${Math.min(height - 4, Math.max(captionHeight + font + 2, top.y + font + 2)).toFixed(1)}" font-family="DejaVu Sans, sans-serif" font-size="${font}" fill="#ff2d55">${esc(z.id)}</text>`,
     );
   }
   const highlighted = new Set(o.highlightTrackIds ?? []);
@@ -66,11 +91,11 @@ export function overlaySvg(width: number, height: number, o: SnapshotOverlay): s
       `<text x="${(b.x + 3).toFixed(1)}" y="${Math.max(font, b.y - 4).toFixed(1)}" font-family="DejaVu Sans, sans-serif" font-size="${font}" fill="#000">${esc(label)}</text>`,
     );
   }
-  if (o.caption) {
-    parts.push(
-      `<rect x="0" y="0" width="${width}" height="${font + 10}" fill="#000" opacity="0.55"/>`,
-      `<text x="6" y="${font + 3}" font-family="DejaVu Sans, sans-serif" font-size="${font}" fill="#fff">${esc(o.caption)}</text>`,
-    );
+  if (caption.length) {
+    parts.push(`<rect x="0" y="0" width="${width}" height="${captionHeight}" fill="#000" opacity="0.55"/>`);
+    caption.forEach((line, i) => {
+      parts.push(`<text x="6" y="${(i + 1) * (font + 4) - 1}" font-family="DejaVu Sans, sans-serif" font-size="${font}" fill="#fff">${esc(line)}</text>`);
+    });
   }
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join('')}</svg>`;
 }
