@@ -6,8 +6,10 @@ import { UsageError, type CliCommand } from '../command.types.js';
 const USAGE = `ioc-vision demo [--port 8080] [--workers N] [--videos a.mp4,b.avi]
 
 Embedded default: uses IOCV_REDIS_URL / IOCV_DATABASE_URL when set, otherwise starts a private redis-server and an
-embedded PostgreSQL (data in var/demo); serves each video (default: ../shared/data/traffic) as a looping RTSP camera;
-runs the API, one ingest process and N inference workers; prints the dashboard URL. Ctrl-C stops everything.`;
+embedded PostgreSQL (data in var/demo); serves each video (default: ../shared/data/traffic and the PETS09 people
+clip) as a looping RTSP camera; runs the API, one ingest process and N inference workers; prints the dashboard URL.
+The shipped clips come with zone rules, so incidents (a person on the motorway's hard shoulder, loitering, crowding)
+appear within a minute or two. Ctrl-C stops everything.`;
 
 export const demoCommand: CliCommand = {
   name: 'demo',
@@ -27,7 +29,7 @@ export const demoCommand: CliCommand = {
     const { loadSettings } = await import('../../workers/runtime/settings.js');
     const { startLocalPostgres, startLocalRedis, portOpen } = await import('../demo/local-services.js');
     const { ProcessGroup, REPO_ROOT } = await import('../demo/process-group.js');
-    const { demoCamerasConfig, cameraIdFor } = await import('../demo/demo-cameras.js');
+    const { demoCamerasConfig, cameraIdFor, DEMO_PEOPLE_CLIP } = await import('../demo/demo-cameras.js');
     const { RtspSimulator } = await import('../../workers/sim/rtsp-sim.js');
 
     const s = loadSettings();
@@ -43,9 +45,13 @@ export const demoCommand: CliCommand = {
     let videos: string[];
     if (videoList) videos = videoList.split(',').map((f) => path.resolve(f.trim())).filter(Boolean);
     else {
-      const trafficDir = path.join(s.raw.IOCV_SHARED_DIR ?? path.resolve(REPO_ROOT, '..', 'shared'), 'data', 'traffic');
+      const dataDir = path.join(s.raw.IOCV_SHARED_DIR ?? path.resolve(REPO_ROOT, '..', 'shared'), 'data');
+      const trafficDir = path.join(dataDir, 'traffic');
       if (!existsSync(trafficDir)) throw new UsageError(`no footage: ${trafficDir} does not exist; set IOCV_DEMO_VIDEOS=a.mp4,b.mp4`);
       videos = readdirSync(trafficDir).filter((f) => /\.(mp4|avi|mkv|mov|ts)$/i.test(f)).sort().map((f) => path.join(trafficDir, f));
+      // People on a campus crossroads: the demo's loitering and crowding incidents.
+      const people = path.join(dataDir, DEMO_PEOPLE_CLIP);
+      if (existsSync(people)) videos.push(people);
     }
     for (const f of videos) if (!existsSync(f)) throw new UsageError(`no such video: ${f}`);
     if (!videos.length) throw new UsageError('no videos to play');
@@ -100,7 +106,7 @@ export const demoCommand: CliCommand = {
       while (Date.now() < deadline && !(await portOpen(port))) await new Promise((r) => setTimeout(r, 250));
       log('');
       log(`ioc-vision is up: dashboard ${url}  ·  API docs ${url}docs  ·  login ${env.IOCV_ADMIN_USER} / ${env.IOCV_ADMIN_PASSWORD}`);
-      log(`cameras: ${videos.map((f) => cameraIdFor(f)).join(', ')}; counts appear within a few seconds. Ctrl-C to stop.`);
+      log(`cameras: ${videos.map((f) => cameraIdFor(f)).join(', ')}; counts appear within a few seconds, incidents within a minute or two. Ctrl-C to stop.`);
       log('');
       const exitAfter = v['exit-after-seconds'] ? Number(v['exit-after-seconds']) * 1000 : null;
       await new Promise<void>((resolve) => {
