@@ -4,11 +4,12 @@
  * bench/faces.eval.ts exists (it is loaded dynamically so that either can be run without the other).
  *
  *   npm run eval                       # everything
- *   npm run eval -- --only plates      # one part (plates | faces)
+ *   npm run eval -- --only plates      # one part (plates | faces): its section of docs/accuracy.md is replaced,
+ *                                      # the other part's section is kept as it was measured
  *   npm run eval -- --threads 1
  */
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -21,6 +22,32 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 interface EvalPart {
   markdown: string;
   summary: Record<string, unknown>;
+}
+
+/** The heading each part's section starts with in docs/accuracy.md. */
+const SECTION_HEADING: Record<'plates' | 'faces', string> = { plates: '## Licence plates', faces: '## Faces' };
+
+/**
+ * Replace one part's section (from its `## ` heading to the next `## ` heading) in an existing accuracy report,
+ * keeping everything else; the section is appended when the report has none. A line under the title records when
+ * the section was re-measured (the header's own date is that of the last full run).
+ */
+export function replaceSection(doc: string, part: 'plates' | 'faces', sectionMarkdown: string, note: string): string {
+  const lines = doc.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(SECTION_HEADING[part]));
+  const body = sectionMarkdown.replace(/\n+$/, '').split('\n');
+  let out: string[];
+  if (start < 0) out = [...lines.slice(0, lines.length - (lines[lines.length - 1] === '' ? 1 : 0)), '', ...body, ''];
+  else {
+    let end = lines.findIndex((l, i) => i > start && l.startsWith('## '));
+    if (end < 0) end = lines.length;
+    out = [...lines.slice(0, start), ...body, '', ...lines.slice(end)];
+  }
+  const marker = `Section "${part}" re-measured`;
+  out = out.filter((l) => !l.startsWith(marker));
+  const dataLine = out.findIndex((l) => l.startsWith('Data: '));
+  out.splice(dataLine >= 0 ? dataLine + 1 : 1, 0, `${marker} ${note}`);
+  return out.join('\n').replace(/\n{3,}/g, '\n\n');
 }
 
 async function runFaces(): Promise<EvalPart | null> {
@@ -59,17 +86,24 @@ async function main(): Promise<void> {
     '',
     ...parts.map((p) => p.part.markdown + '\n'),
   ].join('\n');
-  // Keep the other part's section when only one part was run.
   await mkdir(path.join(REPO, 'docs'), { recursive: true });
   await mkdir(path.join(REPO, 'bench', 'out'), { recursive: true });
-  const docFile = path.join(REPO, 'docs', only ? `accuracy-${only}.md` : 'accuracy.md');
-  await writeFile(docFile, md);
+  const docFile = path.join(REPO, 'docs', 'accuracy.md');
+  if (only && existsSync(docFile)) {
+    // Keep the other part's section as it was measured: replace only the section of the part that was run.
+    const note = `by \`${cmd}\` on ${started.toISOString()} in ${seconds} s (load average at start: ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}).`;
+    let doc = await readFile(docFile, 'utf8');
+    for (const p of parts) doc = replaceSection(doc, p.name as 'plates' | 'faces', p.part.markdown, note);
+    await writeFile(docFile, doc);
+  } else await writeFile(docFile, md);
   const json = { generatedAt: started.toISOString(), command: cmd, machine, loadAverage: loadBefore, seconds, ...Object.fromEntries(parts.map((p) => [p.name, p.part.summary])) };
   await writeFile(path.join(REPO, 'bench', 'out', only ? `accuracy-${only}.json` : 'accuracy.json'), JSON.stringify(json, null, 2));
   process.stderr.write(`wrote ${path.relative(REPO, docFile)}\n`);
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+if (process.argv[1] && pathToFileURL(path.resolve(process.argv[1])).href === import.meta.url) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}

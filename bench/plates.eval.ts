@@ -5,12 +5,17 @@
  *   per detector/reader combination. The read evaluated for an image is the one whose box overlaps the labelled
  *   plate box most; no overlapping read counts as a miss. Every error is listed.
  * Files with an even index were used while developing; odd ones were held out (both halves are reported).
+ *
+ *   npx tsx bench/plates.eval.ts                                # prints the Markdown section, writes bench/out/plates.json
+ *   npx tsx bench/plates.eval.ts --threads 1 --combos ppocr/ppocr
+ *   npm run eval -- --only plates                               # the same, written into docs/accuracy.md (faces kept)
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { decodeImage, encodePng, type RgbImage } from '../models/image/rgb-image.js';
 import { overlapOverSmaller } from '../models/plates/plate-box.selector.js';
 import { PlateReader, type PlateDetectorKind, type PlateRead, type PlateReaderKind } from '../models/plates/plate-reader.js';
@@ -26,7 +31,17 @@ export interface PlatesEvalOptions {
   threads?: number;
   /** Write progress lines to stderr. @default true */
   progress?: boolean;
+  /** End-to-end detector/reader pairs to run on plates_openalpr. @default all four */
+  combos?: ReadonlyArray<readonly [PlateDetectorKind, PlateReaderKind]>;
 }
+
+/** Every end-to-end pair, the Apache-2.0 default first. */
+export const ALL_COMBOS: ReadonlyArray<readonly [PlateDetectorKind, PlateReaderKind]> = [
+  ['ppocr', 'ppocr'],
+  ['vn-yolo', 'ppocr'],
+  ['ppocr', 'vn-chars'],
+  ['vn-yolo', 'vn-chars'],
+];
 
 interface VnRow {
   file: string;
@@ -135,9 +150,13 @@ interface E2eResult {
   heldOutCorrect: number;
   heldOutTotal: number;
   byRegion: Record<string, { correct: number; total: number }>;
+  /** Per region, development (even-indexed) and held-out (odd-indexed) files apart. */
+  byRegionHalf: Record<string, { dev: { correct: number; total: number }; heldOut: { correct: number; total: number } }>;
   extraReads: number;
   latency: { median: number; p90: number; mean: number };
-  errors: Array<{ file: string; truth: string; read: string; confidence: number | null }>;
+  /** CPU time (user + system, all threads of the process) per image. */
+  cpu: { median: number; p90: number; mean: number };
+  errors: Array<{ file: string; truth: string; read: string; confidence: number | null; half: 'dev' | 'held-out' }>;
 }
 
 function matchRead(reads: PlateRead[], truth: Box): PlateRead | undefined {
@@ -155,8 +174,9 @@ function matchRead(reads: PlateRead[], truth: Box): PlateRead | undefined {
 
 async function evalEndToEnd(rows: AlprRow[], dir: string, detector: PlateDetectorKind, reader: PlateReaderKind, threads: number, progress: boolean): Promise<E2eResult> {
   const pr = await PlateReader.create({ detector, reader, mode: 'generic', threads });
-  const res: E2eResult = { detector, reader, correct: 0, relaxedCorrect: 0, found: 0, total: rows.length, heldOutCorrect: 0, heldOutTotal: 0, byRegion: {}, extraReads: 0, latency: { median: 0, p90: 0, mean: 0 }, errors: [] };
+  const res: E2eResult = { detector, reader, correct: 0, relaxedCorrect: 0, found: 0, total: rows.length, heldOutCorrect: 0, heldOutTotal: 0, byRegion: {}, byRegionHalf: {}, extraReads: 0, latency: { median: 0, p90: 0, mean: 0 }, cpu: { median: 0, p90: 0, mean: 0 }, errors: [] };
   const ms: number[] = [];
+  const cpu: number[] = [];
   let warm = false;
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
@@ -166,28 +186,42 @@ async function evalEndToEnd(rows: AlprRow[], dir: string, detector: PlateDetecto
       warm = true;
     }
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const reads = await pr.readImage(img);
+    const c1 = process.cpuUsage(c0);
     ms.push(performance.now() - t0);
+    cpu.push((c1.user + c1.system) / 1000);
     const hit = matchRead(reads, row.box);
     res.extraReads += reads.filter((r) => r !== hit).length;
     const region = (res.byRegion[row.region] ??= { correct: 0, total: 0 });
+    const halves = (res.byRegionHalf[row.region] ??= { dev: { correct: 0, total: 0 }, heldOut: { correct: 0, total: 0 } });
+    const half = i % 2 === 1 ? halves.heldOut : halves.dev;
     region.total++;
+    half.total++;
     if (i % 2 === 1) res.heldOutTotal++;
     if (hit) res.found++;
     if (hit && relaxed(hit.normalized) === relaxed(row.plate)) res.relaxedCorrect++;
     if (hit?.normalized === row.plate) {
       res.correct++;
       region.correct++;
+      half.correct++;
       if (i % 2 === 1) res.heldOutCorrect++;
-    } else res.errors.push({ file: row.file, truth: row.plate, read: hit ? hit.normalized : reads.length ? `(no read on the plate; elsewhere: ${reads.map((r) => r.normalized).join(' ')})` : '(no plate found)', confidence: hit?.confidence ?? null });
+    } else {
+      const read = hit ? hit.normalized : reads.length ? `(no read on the plate; elsewhere: ${reads.map((r) => r.normalized).join(' ')})` : '(no plate found)';
+      res.errors.push({ file: row.file, truth: row.plate, read, confidence: hit?.confidence ?? null, half: i % 2 === 1 ? 'held-out' : 'dev' });
+    }
   }
   res.latency = stats(ms);
+  res.cpu = stats(cpu);
   log(progress, `plates_openalpr ${detector}/${reader}: ${res.correct}/${res.total}, median ${res.latency.median} ms`);
   return res;
 }
 
-function errorTable(errors: Array<{ file: string; truth: string; read: string; confidence: number | null }>): string[] {
+function errorTable(errors: Array<{ file: string; truth: string; read: string; confidence: number | null; half?: string }>): string[] {
   if (errors.length === 0) return ['No errors.'];
+  if (errors.some((e) => e.half)) {
+    return ['| file | half | truth | read | kind | confidence |', '|---|---|---|---|---|---|', ...errors.map((e) => `| ${e.file} | ${e.half ?? ''} | ${e.truth} | ${e.read} | ${classifyError(e.truth, e.read.startsWith('(') ? null : e.read)} | ${e.confidence ?? '–'} |`)];
+  }
   return ['| file | truth | read | confidence |', '|---|---|---|---|', ...errors.map((e) => `| ${e.file} | ${e.truth} | ${e.read} | ${e.confidence ?? '–'} |`)];
 }
 
@@ -257,9 +291,7 @@ export async function runPlatesEval(opts: PlatesEvalOptions = {}): Promise<{ mar
   const loadDuringSpeed = os.loadavg()[0]!;
   const tess = await evalTesseract(vnRows, vnImages, progress);
   const e2e: E2eResult[] = [];
-  for (const [detector, reader] of [['ppocr', 'ppocr'], ['vn-yolo', 'ppocr'], ['ppocr', 'vn-chars'], ['vn-yolo', 'vn-chars']] as const) {
-    e2e.push(await evalEndToEnd(alprRows, alprDir, detector, reader, threads, progress));
-  }
+  for (const [detector, reader] of opts.combos ?? ALL_COMBOS) e2e.push(await evalEndToEnd(alprRows, alprDir, detector, reader, threads, progress));
 
   const md: string[] = [];
   md.push('## Licence plates', '');
@@ -284,11 +316,15 @@ export async function runPlatesEval(opts: PlatesEvalOptions = {}): Promise<{ mar
   for (const c of crops) md.push(`Errors, reader ${c.reader}:`, '', ...errorTable(c.errors), '');
   md.push(`### End to end: ../shared/data/plates_openalpr (${alprRows.length} whole-car photos; generic rules; goal ≥ 85 %)`, '');
   md.push('Correct = the read overlapping the labelled plate box equals the label exactly. "O≡0, I≡1" counts reads equal after merging those look-alike glyphs (no rule can tell them apart on many US/EU fonts).', '');
-  md.push('| detector / reader | exact | O≡0, I≡1 | plate found | held-out half | by region | other text reported | latency per image median / p90 (ms) |', '|---|---|---|---|---|---|---|---|');
+  md.push('| detector / reader | exact | O≡0, I≡1 | plate found | development half (even) | held-out half (odd) | by region | other text reported | wall per image median / p90 (ms) | CPU per image median (ms) |', '|---|---|---|---|---|---|---|---|---|---|');
   for (const e of e2e) {
     const regions = Object.entries(e.byRegion).map(([k, v]) => `${k} ${v.correct}/${v.total}`).join(', ');
-    md.push(`| ${e.detector} / ${e.reader} | ${e.correct}/${e.total} = ${pct(e.correct, e.total)} | ${pct(e.relaxedCorrect, e.total)} | ${e.found}/${e.total} | ${e.heldOutCorrect}/${e.heldOutTotal} | ${regions} | ${e.extraReads} | ${e.latency.median} / ${e.latency.p90} |`);
+    const devC = e.correct - e.heldOutCorrect;
+    const devT = e.total - e.heldOutTotal;
+    md.push(`| ${e.detector} / ${e.reader} | ${e.correct}/${e.total} = ${pct(e.correct, e.total)} | ${pct(e.relaxedCorrect, e.total)} | ${e.found}/${e.total} | ${devC}/${devT} = ${pct(devC, devT)} | ${e.heldOutCorrect}/${e.heldOutTotal} = ${pct(e.heldOutCorrect, e.heldOutTotal)} | ${regions} | ${e.extraReads} | ${e.latency.median} / ${e.latency.p90} | ${e.cpu.median} |`);
   }
+  md.push('', 'By region and half (development / held out):', '', '| detector / reader | ' + Object.keys(e2e[0]?.byRegionHalf ?? {}).join(' | ') + ' |', '|---|' + Object.keys(e2e[0]?.byRegionHalf ?? {}).map(() => '---|').join(''));
+  for (const e of e2e) md.push(`| ${e.detector} / ${e.reader} | ${Object.values(e.byRegionHalf).map((h) => `${h.dev.correct}/${h.dev.total} / ${h.heldOut.correct}/${h.heldOut.total}`).join(' | ')} |`);
   md.push('');
   for (const e of e2e) md.push(`Errors, ${e.detector} / ${e.reader}:`, '', ...errorTable(e.errors), '');
 
@@ -308,10 +344,39 @@ export async function runPlatesEval(opts: PlatesEvalOptions = {}): Promise<{ mar
       total: e.total,
       heldOut: `${e.heldOutCorrect}/${e.heldOutTotal}`,
       byRegion: e.byRegion,
+      byRegionHalf: e.byRegionHalf,
       extraReads: e.extraReads,
       latencyMs: e.latency,
+      cpuMs: e.cpu,
       errors: e.errors,
     })),
   };
   return { markdown: md.join('\n'), summary };
+}
+
+/** `--combos ppocr/ppocr,vn-yolo/ppocr` (or `all`) into detector/reader pairs. */
+export function parseCombos(text: string): Array<readonly [PlateDetectorKind, PlateReaderKind]> {
+  if (text === 'all') return [...ALL_COMBOS];
+  return text.split(',').map((c) => {
+    const found = ALL_COMBOS.find(([d, r]) => `${d}/${r}` === c.trim());
+    if (!found) throw new Error(`--combos "${c}": expected one of ${ALL_COMBOS.map(([d, r]) => `${d}/${r}`).join(', ')} or all`);
+    return found;
+  });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ args: process.argv.slice(2), options: { threads: { type: 'string' }, combos: { type: 'string' } }, strict: true });
+  const threads = values.threads ? Number(values.threads) : 2;
+  if (!(Number.isInteger(threads) && threads >= 1)) throw new Error(`--threads "${values.threads}": expected an integer ≥ 1`);
+  const { markdown, summary } = await runPlatesEval({ threads, combos: values.combos ? parseCombos(values.combos) : undefined });
+  await mkdir(path.join(REPO, 'bench', 'out'), { recursive: true });
+  await writeFile(path.join(REPO, 'bench', 'out', 'plates.json'), JSON.stringify(summary, null, 2));
+  process.stdout.write(markdown + '\n');
+}
+
+if (process.argv[1] && pathToFileURL(path.resolve(process.argv[1])).href === import.meta.url) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
 }
