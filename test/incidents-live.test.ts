@@ -2,7 +2,8 @@
  * Live zone incidents end to end with real parts: a looping RTSP camera playing PETS09-S2L1 (a campus crossroads,
  * 5–8 people most of the time) → ingest (lease, ffmpeg, frame store, BullMQ) → a real inference worker (YOLOX-nano)
  * → the camera's ordered stage (tracker + a crowding rule from the camera config) → an incident row in Postgres with
- * its annotated snapshot in object storage → the API's live incident feed (SSE) → a client.
+ * its annotated snapshot in object storage → the API's live incident feed (SSE) → a client and the operator page in
+ * headless Chromium (frame → screen latency).
  * Then the camera's rules are changed in the database: ingest restarts the camera (new epoch, new tracks, fresh rule
  * state), the rule raises again, and the signal joins the live incident instead of duplicating it.
  */
@@ -14,6 +15,7 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import sharp from 'sharp';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../api/app.js';
 import { IncidentEventHub } from '../api/live/incident-feed.js';
@@ -52,6 +54,8 @@ let dir: string;
 let app: FastifyInstance;
 let listener: IncidentListener;
 let feed: SseClient<FeedEvent>;
+let browser: Browser;
+let page: Page;
 const ac = new AbortController();
 let ingestDone: Promise<void>;
 const pipelines: CameraPipeline[] = [];
@@ -67,6 +71,25 @@ beforeAll(async () => {
   app = await buildApp({ cameras: storage.cameras, analytics: storage.analytics, objects: storage.objects, incidents: storage.incidents, incidentFeed: hub, logger });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   feed = await SseClient.open<FeedEvent>(`${base}/api/v1/incidents/stream?cameraId=${camId}`);
+  browser = await chromium.launch({
+    executablePath: process.env.IOCV_CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  // When each incident item first appears on the page (the page's clock is this machine's clock).
+  await page.addInitScript(() => {
+    const seen: Record<string, number> = {};
+    (window as unknown as { __seen: Record<string, number> }).__seen = seen;
+    new MutationObserver(() => {
+      for (const el of document.querySelectorAll('li.incident')) {
+        const id = el.getAttribute('data-incident');
+        if (id && !(id in seen)) seen[id] = Date.now();
+      }
+    }).observe(document, { childList: true, subtree: true });
+  });
+  await page.goto(`${base}/`);
+  // This server has no auth: no login; the page's live feed must be connected before anything happens.
+  await page.waitForFunction(() => document.getElementById('feed-state')?.textContent?.startsWith('Live'), undefined, { timeout: 30_000 });
 
   sim = await RtspSimulator.start({ cameras: [{ name: camId, file: CLIP }] });
   const camerasFile = path.join(dir, 'cameras.json');
@@ -85,6 +108,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   feed?.close();
+  await browser?.close();
   ac.abort();
   await ingestDone?.catch(() => undefined);
   await worker?.close();
@@ -113,6 +137,13 @@ describe('live zone incidents: RTSP → worker → zone rule → Postgres + snap
     expect(pushed.details.trackIds).toHaveLength(Number(pushed.details.count));
     // the first event already carries the picture
     expect(pushed.snapshotUrl).toBe(`/api/v1/incidents/${encodeURIComponent(pushed.id)}/snapshot`);
+    // and the operator page shows it live, with its picture
+    const item = page.locator(`li.incident[data-incident="${pushed.id}"]`);
+    await item.waitFor({ timeout: 30_000 });
+    const seenAt = await page.evaluate((id) => (window as unknown as { __seen: Record<string, number> }).__seen[id], pushed.id);
+    console.log(`incident latency, frame capture → on screen (Chromium, snapshot loaded): ${seenAt! - Date.parse(pushed.openedAt)} ms`);
+    expect(await item.innerText()).toContain('PETS09 crossroads');
+    expect(await item.locator('img').count()).toBe(1);
 
     const row = (await storage.incidents.get(pushed.id))!;
     expect(row).toMatchObject({ type: 'crowding', zoneId: 'VIEW', state: 'open' });
