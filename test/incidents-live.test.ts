@@ -81,10 +81,10 @@ beforeAll(async () => {
     const seen: Record<string, number> = {};
     (window as unknown as { __seen: Record<string, number> }).__seen = seen;
     new MutationObserver(() => {
-      for (const el of document.querySelectorAll('li.incident')) {
+      document.querySelectorAll('li.incident').forEach((el) => {
         const id = el.getAttribute('data-incident');
         if (id && !(id in seen)) seen[id] = Date.now();
-      }
+      });
     }).observe(document, { childList: true, subtree: true });
   });
   await page.goto(`${base}/`);
