@@ -116,6 +116,7 @@ export async function runIngestRoot(o: IngestRootOptions): Promise<void> {
     statuses: new RedisCameraStatusStore(redis),
     cameras: enabled,
     incidents: storage.incidents,
+    graceMs: s.cameraOfflineGraceMs,
     logger: log,
     ...o.cameraHealth,
   });

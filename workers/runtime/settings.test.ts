@@ -6,11 +6,14 @@ describe('settings', () => {
   it('uses defaults and ignores other variables', () => {
     const s = loadSettings({ PATH: '/bin', HOME: '/root' });
     expect(s.redisUrl).toBe('redis://127.0.0.1:6379');
-    expect(s.workerConcurrency).toBe(2);
+    expect(s.workerConcurrency).toBe(12);
   });
 
   it('parses integers', () => {
     expect(loadSettings({ IOCV_WORKER_CONCURRENCY: '4' }).workerConcurrency).toBe(4);
+    expect(loadSettings({}).cameraOfflineGraceMs).toBe(15_000);
+    expect(loadSettings({ IOCV_CAMERA_OFFLINE_GRACE_MS: '60000' }).cameraOfflineGraceMs).toBe(60_000);
+    expect(() => loadSettings({ IOCV_CAMERA_OFFLINE_GRACE_MS: '10' })).toThrow(/IOCV_CAMERA_OFFLINE_GRACE_MS/);
   });
 
   it('names unknown and bad variables', () => {

@@ -34,6 +34,7 @@ export const SettingsSchema = Type.Object(
     IOCV_LEASE_TTL_MS: Type.Optional(Int(1000, 600_000)),
     IOCV_INGEST_MAX_CAMERAS: Type.Optional(Int(1, 10_000)),
     IOCV_FRAME_TTL_MS: Type.Optional(Int(1000, 3_600_000)),
+    IOCV_CAMERA_OFFLINE_GRACE_MS: Type.Optional(Int(1000, 3_600_000)),
     IOCV_SHARED_DIR: Type.Optional(Type.String()),
     IOCV_DEMO_VIDEOS: Type.Optional(Type.String()),
     IOCV_DEMO_DIR: Type.Optional(Type.String()),
@@ -59,11 +60,13 @@ export interface Settings {
   leaseTtlMs: number;
   ingestMaxCameras: number | null;
   frameTtlMs: number;
+  /** Time a camera must stay not-online before a camera_offline incident is raised, ms. */
+  cameraOfflineGraceMs: number;
   logLevel: string;
   raw: RawSettings;
 }
 
-const INT_KEYS = new Set(['IOCV_WORKER_CONCURRENCY', 'IOCV_DETECT_MAX_BATCH', 'IOCV_ORT_THREADS', 'IOCV_API_PORT', 'IOCV_LEASE_TTL_MS', 'IOCV_INGEST_MAX_CAMERAS', 'IOCV_FRAME_TTL_MS', 'IOCV_DEMO_WORKERS']);
+const INT_KEYS = new Set(['IOCV_WORKER_CONCURRENCY', 'IOCV_DETECT_MAX_BATCH', 'IOCV_ORT_THREADS', 'IOCV_API_PORT', 'IOCV_LEASE_TTL_MS', 'IOCV_INGEST_MAX_CAMERAS', 'IOCV_FRAME_TTL_MS', 'IOCV_CAMERA_OFFLINE_GRACE_MS', 'IOCV_DEMO_WORKERS']);
 
 const validate = new Ajv({ allErrors: true, strict: false }).compile<RawSettings>(SettingsSchema);
 
@@ -92,6 +95,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     leaseTtlMs: r.IOCV_LEASE_TTL_MS ?? 15_000,
     ingestMaxCameras: r.IOCV_INGEST_MAX_CAMERAS ?? null,
     frameTtlMs: r.IOCV_FRAME_TTL_MS ?? 60_000,
+    cameraOfflineGraceMs: r.IOCV_CAMERA_OFFLINE_GRACE_MS ?? 15_000,
     logLevel: r.IOCV_LOG_LEVEL ?? 'info',
     raw: r,
   };
