@@ -166,4 +166,24 @@ describe('CameraHealthMonitor', () => {
     await t.run(2000);
     expect(t.incidents.all[0]!).toMatchObject({ state: 'resolved', resolvedBy: 'system', note: 'camera removed or disabled' });
   });
+
+  it('stop does not hang on a round stuck on an unreachable Redis', async () => {
+    const timers: Array<() => void> = [];
+    const clock: Clock = { now: () => 0, setTimeout: (fn) => timers.push(fn), clearTimeout: () => undefined };
+    const hung = new Promise<boolean>(() => undefined);
+    const monitor = new CameraHealthMonitor({
+      leader: { tryAcquire: () => hung, release: () => hung },
+      statuses: { readMany: async () => new Map() },
+      cameras: async () => [],
+      incidents: new FakeIncidents(),
+      clock,
+      stopTimeoutMs: 1000,
+    });
+    monitor.start();
+    const stopped = monitor.stop();
+    // the stop timeout fires (the round never ends)
+    await new Promise((r) => setImmediate(r));
+    for (const fire of timers.splice(0)) fire();
+    await expect(stopped).resolves.toBeUndefined();
+  });
 });

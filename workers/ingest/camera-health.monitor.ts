@@ -50,6 +50,11 @@ export interface CameraHealthMonitorOptions {
   logger?: IngestLogger;
   /** Called after each signal was recorded (tests, metrics). */
   onSignal?: (signal: IncidentSignal, result: RecordSignalResult) => void;
+  /**
+   * Longest `stop` waits for a running round and the lease release, ms: with Redis or Postgres unreachable a round
+   * can hang (the ingest Redis client queues commands while offline), and shutdown must not. @default 5000
+   */
+  stopTimeoutMs?: number;
 }
 
 const LIVE_PAGE = 1000;
@@ -96,9 +101,27 @@ export class CameraHealthMonitor {
     this.stopped = true;
     if (this.timer !== null) this.clock.clearTimeout(this.timer);
     this.timer = null;
-    await this.running;
-    if (this.leading && (opts.release ?? true)) await this.o.leader.release().catch((err: unknown) => this.log.warn({ err }, 'health monitor: lease release failed; it will expire'));
+    const limitMs = this.o.stopTimeoutMs ?? 5000;
+    if (this.running && !(await this.within(this.running, limitMs))) this.log.warn({ limitMs }, 'health monitor: round still running at stop; leaving it');
+    if (this.leading && (opts.release ?? true)) {
+      const released = this.o.leader.release().then(
+        () => undefined,
+        (err: unknown) => this.log.warn({ err }, 'health monitor: lease release failed; it will expire'),
+      );
+      if (!(await this.within(released, limitMs))) this.log.warn({ limitMs }, 'health monitor: lease release timed out; it will expire');
+    }
     this.leading = false;
+  }
+
+  /** Whether `p` settled within `ms`. */
+  private within(p: Promise<unknown>, ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const t = this.clock.setTimeout(() => resolve(false), ms);
+      void p.finally(() => {
+        this.clock.clearTimeout(t);
+        resolve(true);
+      });
+    });
   }
 
   private loop(): void {
