@@ -2,7 +2,7 @@
  * Camera offline/online incidents with real parts: a real RTSP camera (GStreamer server + ffmpeg feeder), ffmpeg
  * ingest, Redis (leases, live status, the health monitor's leader lease) and Postgres (incidents).
  *  1. The real ingest process: the camera's feeder is killed → camera_offline after the grace period → the feeder
- *     comes back → the offline incident is resolved by "system" and camera_online is recorded.
+ *     comes back → the offline incident is resolved by "system" and camera_online is recorded (resolved at once).
  *  2. Several ingest processes: the process that owns the camera AND leads the health monitor dies (nothing is
  *     published any more, its leases run out) → another process's monitor takes the lead and raises the outage →
  *     a third process takes the camera over → resolved.
@@ -111,11 +111,12 @@ describe('camera offline/online incidents', () => {
         return i?.state === 'resolved' ? i : null;
       }, { timeoutMs: 60_000 });
       expect(resolved).toMatchObject({ resolvedBy: 'system', note: 'camera back online' });
-      expect(await of(CAM_A, 'camera_online')).toEqual([expect.objectContaining({ state: 'open', severity: 'info' })]);
+      // The recovery is recorded for the feed and webhooks, and needs no operator action: resolved by the system.
+      expect(await of(CAM_A, 'camera_online')).toEqual([expect.objectContaining({ state: 'resolved', resolvedBy: 'system', severity: 'info' })]);
       // one outage, one incident; the event feed tells the story in order
       expect(await of(CAM_A, 'camera_offline')).toHaveLength(1);
       const events = (await incidents.listEventsAfter(0, 100, [CAM_A])).map((e) => `${e.incident.type}:${e.kind}`);
-      expect(events).toEqual(['camera_offline:created', 'camera_offline:resolved', 'camera_online:created']);
+      expect(events).toEqual(['camera_offline:created', 'camera_offline:resolved', 'camera_online:created', 'camera_online:resolved']);
     } finally {
       await sim.startFeeder(CAM_A).catch(() => undefined);
     }

@@ -73,7 +73,7 @@ function setup(over: Partial<CameraHealthMonitorOptions> = {}) {
 }
 
 describe('CameraHealthMonitor', () => {
-  it('raises camera_offline after the grace period, then resolves it and records camera_online on recovery', async () => {
+  it('raises camera_offline after the grace period, then resolves it and records camera_online (resolved at once) on recovery', async () => {
     const t = setup();
     await t.run(4000, () => t.publish('cam1', 'online'));
     await t.run(8000, () => t.publish('cam1', 'reconnecting'));
@@ -84,9 +84,13 @@ describe('CameraHealthMonitor', () => {
     await t.run(20_000, () => t.publish('cam1', 'failed'));
     expect(t.incidents.log).toHaveLength(1); // once per outage
     await t.run(2000, () => t.publish('cam1', 'online'));
-    expect(t.incidents.log.slice(1)).toEqual(['resolved camera_offline:cam1 by system (camera back online)', expect.stringMatching(/^camera_online:cam1@/)]);
+    expect(t.incidents.log.slice(1)).toEqual([
+      'resolved camera_offline:cam1 by system (camera back online)',
+      expect.stringMatching(/^camera_online:cam1@\d+ cooldown=0$/),
+      'resolved camera_online:cam1 by system (informational: the camera recovered)',
+    ]);
     await t.run(10_000, () => t.publish('cam1', 'online'));
-    expect(t.incidents.log).toHaveLength(3);
+    expect(t.incidents.log).toHaveLength(4); // nothing more while it stays online
   });
 
   it('a quick reconnect is not an incident', async () => {
@@ -137,7 +141,11 @@ describe('CameraHealthMonitor', () => {
     expect(t.monitor.isLeader).toBe(true);
     expect(t.incidents.log).toEqual([]);
     await t.run(2000, () => t.publish('cam1', 'online'));
-    expect(t.incidents.log).toEqual(['resolved camera_offline:cam1 by system (camera back online)', expect.stringMatching(/^camera_online:cam1@/)]);
+    expect(t.incidents.log).toEqual([
+      'resolved camera_offline:cam1 by system (camera back online)',
+      expect.stringMatching(/^camera_online:cam1@\d+ cooldown=0$/),
+      'resolved camera_online:cam1 by system (informational: the camera recovered)',
+    ]);
     // a graceful stop hands leadership on at once
     await t.monitor.stop();
     expect(t.leader.released).toBe(1);

@@ -8,7 +8,7 @@
  *
  * Decisions (grace period, one camera_offline per outage, camera_online on recovery) are CameraHealthRule's; this
  * class only turns I/O into its input and its signals into incidents: camera_offline is recorded, and on recovery
- * the live camera_offline incident is resolved by "system" and a camera_online (info) incident recorded.
+ * the live camera_offline incident is resolved by "system" and a camera_online (info) incident recorded, resolved at once.
  */
 import type { CameraConfig } from '../../pipeline/config/camera-config.schema.js';
 import type { CameraStatus } from '../../pipeline/domain.types.js';
@@ -216,7 +216,10 @@ export class CameraHealthMonitor {
       return;
     }
     try {
-      const r = await this.o.incidents.recordSignal(signal);
+      // Every recovery is its own record (no cooldown merge), and it asks nothing of the operator: it reaches the
+      // feed and the webhooks, and is resolved by the system at once so that it never waits for an acknowledgement.
+      const r = await this.o.incidents.recordSignal(signal, { cooldownMs: 0 });
+      await this.o.incidents.resolveLive({ cameraId: id, type: 'camera_online' }, SYSTEM_ACTOR, 'informational: the camera recovered', signal.at);
       this.log.info({ cameraId: id, incident: r.incident.id }, 'camera back online');
       this.o.onSignal?.(signal, r);
     } catch (err) {
