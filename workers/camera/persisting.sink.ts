@@ -35,18 +35,12 @@ export interface PersistingSinkDeps {
   incidentRetryDelayMs?: number;
 }
 
-/**
- * What the camera's analysis stage returns: the pipeline's output plus the zone rules' signals
- * (pipeline/stages/camera-analysis.stage.ts). Optional, so a stage without zone rules fits too.
- */
-export type AnalysedOutput = StageOutput & { signals?: readonly IncidentSignal[] };
-
 export class PersistingSink implements AnalysisSink {
   private pendingTracks: TrackSummary[] = [];
 
   constructor(private readonly d: PersistingSinkDeps) {}
 
-  async onAnalysed(fd: FrameDetections, out: AnalysedOutput): Promise<void> {
+  async onAnalysed(fd: FrameDetections, out: StageOutput): Promise<void> {
     for (const c of out.crossings) {
       let key: string | null = objectKey.crossingSnapshot(c);
       // The snapshot goes first: a stored crossing never points at a picture that was not written.
@@ -85,7 +79,7 @@ export class PersistingSink implements AnalysisSink {
    * snapshot only costs the picture, never the incident. Signal ids are deterministic: a write retried here, or a
    * frame re-delivered, is recorded once.
    */
-  private async recordIncident(fd: FrameDetections, out: AnalysedOutput, signal: IncidentSignal): Promise<void> {
+  private async recordIncident(fd: FrameDetections, out: StageOutput, signal: IncidentSignal): Promise<void> {
     let key: string | null = objectKey.eventSnapshot({ id: incidentIdFor(signal), cameraId: signal.cameraId, at: signal.at });
     try {
       const jpeg = await this.d.frames.get(fd.frameKey);
