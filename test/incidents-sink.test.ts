@@ -19,7 +19,8 @@ import { createPool, runMigrations, type Pool } from '../storage/postgres/databa
 import { createTestDatabase, type TestDatabase } from '../storage/postgres/test-database.js';
 import { AnalyticsRepository } from '../storage/repositories/analytics.repository.js';
 import { IncidentRepository, type RecordSignalResult } from '../storage/repositories/incident.repository.js';
-import { PersistingSink, type AnalysedOutput, type PersistingSinkDeps } from '../workers/camera/persisting.sink.js';
+import { PersistingSink, type PersistingSinkDeps } from '../workers/camera/persisting.sink.js';
+import type { StageOutput } from '../workers/camera/camera-pipeline.js';
 import { MemoryFrameStore } from '../workers/frames/frame-store.js';
 import { cameraConfig } from './support/ingest-fixtures.js';
 
@@ -66,7 +67,7 @@ const person = (x: number): Detection => ({ cls: 'person', score: 0.9, box: { x,
  * Runs the real stage on frames with two people in the zone until the crowding rule raises; returns that frame (its
  * JPEG in the frame store) and the stage output carrying the signal.
  */
-async function raise(camera: CameraConfig, frames: MemoryFrameStore): Promise<{ fd: FrameDetections; out: AnalysedOutput; signal: IncidentSignal }> {
+async function raise(camera: CameraConfig, frames: MemoryFrameStore): Promise<{ fd: FrameDetections; out: StageOutput; signal: IncidentSignal }> {
   const stage = new CameraAnalysisStage(camera, 'e1', { zoneRules: camera.rules ?? [] });
   const t0 = Date.now();
   for (let seq = 0; seq < 30; seq++) {
