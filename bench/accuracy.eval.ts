@@ -37,17 +37,20 @@ export function replaceSection(doc: string, part: 'plates' | 'faces', sectionMar
   const start = lines.findIndex((l) => l.startsWith(SECTION_HEADING[part]));
   const body = sectionMarkdown.replace(/\n+$/, '').split('\n');
   let out: string[];
-  if (start < 0) out = [...lines.slice(0, lines.length - (lines[lines.length - 1] === '' ? 1 : 0)), '', ...body, ''];
-  else {
+  if (start < 0) {
+    while (lines.length && lines[lines.length - 1] === '') lines.pop();
+    out = [...lines, '', ...body, ''];
+  } else {
     let end = lines.findIndex((l, i) => i > start && l.startsWith('## '));
     if (end < 0) end = lines.length;
+    // One blank line before the next section; the other sections are kept byte for byte.
     out = [...lines.slice(0, start), ...body, '', ...lines.slice(end)];
   }
   const marker = `Section "${part}" re-measured`;
   out = out.filter((l) => !l.startsWith(marker));
   const dataLine = out.findIndex((l) => l.startsWith('Data: '));
   out.splice(dataLine >= 0 ? dataLine + 1 : 1, 0, `${marker} ${note}`);
-  return out.join('\n').replace(/\n{3,}/g, '\n\n');
+  return out.join('\n');
 }
 
 async function runFaces(): Promise<EvalPart | null> {

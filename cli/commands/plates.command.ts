@@ -5,13 +5,15 @@ import type { PlateDetectorKind, PlateReaderKind } from '../../models/plates/pla
 import { UsageError, type CliCommand } from '../command.types.js';
 
 const USAGE = `ioc-vision plates read <image…> [--crop] [--generic] [--detector ppocr|vn-yolo] [--reader ppocr|vn-chars]
-                         [--region x,y,w,h] [--min-score S] [--threads N] [--json]
+                         [--region x,y,w,h] [--min-score S] [--threads N] [--no-glyph-check] [--json]
 
 Finds and reads licence plates in images. Default models are Apache-2.0 (PP-OCRv4 text detector + recogniser);
 --detector vn-yolo and --reader vn-chars use the Vietnamese YOLO models, which have no licence (evaluation only).
   --crop        each image is already a plate crop (no detection)
   --generic     foreign plates: A–Z0–9 without the Vietnamese format rules
   --region      look only inside this box (pixels), e.g. a vehicle
+  --no-glyph-check  read detected text lines as found: no cut to the character band, no dropping of
+                characters that sit on no character-height glyph (separator emblems, small stacked letters)
   --json        one JSON object per input per line:
                 {"file":"…","plates":[{"text":"79-D1/158.14","normalized":"79D115814","confidence":0.97,"box":[x,y,w,h],"rows":2,"valid":true}]}
 A file that cannot be read gives {"file":"…","error":{"code":"…","message":"…"}}; the others are still read, exit code 1.`;
@@ -63,6 +65,7 @@ export const platesCommand: CliCommand = {
           region: { type: 'string' },
           'min-score': { type: 'string' },
           threads: { type: 'string' },
+          'no-glyph-check': { type: 'boolean' },
           json: { type: 'boolean' },
         },
       });
@@ -83,7 +86,7 @@ export const platesCommand: CliCommand = {
     // Loaded only now: `ioc-vision plates --help` must not load ONNX Runtime.
     const { PlateReader } = await import('../../models/plates/plate-reader.js');
     const { decodeImage } = await import('../../models/image/rgb-image.js');
-    const plateReader = await PlateReader.create({ detector, reader, mode: v.generic ? 'generic' : 'vn', threads, ...(minScore !== undefined ? { minScore } : {}) });
+    const plateReader = await PlateReader.create({ detector, reader, mode: v.generic ? 'generic' : 'vn', threads, glyphCheck: !v['no-glyph-check'], ...(minScore !== undefined ? { minScore } : {}) });
 
     let failed = 0;
     for (const file of files) {
