@@ -9,12 +9,15 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   // Each line: command name → its module. Keep alphabetical.
   analyze: async () => (await import('./commands/analyze.command.js')).analyzeCommand,
   api: async () => (await import('./commands/api.command.js')).apiCommand,
+  audit: async () => (await import('../api/auth/auth.commands.js')).auditCommand,
   demo: async () => (await import('./commands/demo.command.js')).demoCommand,
   faces: async () => (await import('./commands/faces.command.js')).facesCommand,
   ingest: async () => (await import('./commands/ingest.command.js')).ingestCommand,
   migrate: async () => (await import('./commands/migrate.command.js')).migrateCommand,
   plates: async () => (await import('./commands/plates.command.js')).platesCommand,
   pose: async () => (await import('./commands/pose.command.js')).poseCommand,
+  users: async () => (await import('../api/auth/auth.commands.js')).usersCommand,
+  webhooks: async () => (await import('../workers/webhooks/webhooks.command.js')).webhooksCommand,
   worker: async () => (await import('./commands/worker.command.js')).workerCommand,
 };
 

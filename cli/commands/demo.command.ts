@@ -7,7 +7,8 @@ const USAGE = `ioc-vision demo [--port 8080] [--workers N] [--videos a.mp4,b.avi
 
 Embedded default: uses IOCV_REDIS_URL / IOCV_DATABASE_URL when set, otherwise starts a private redis-server and an
 embedded PostgreSQL (data in var/demo); serves each video (default: ../shared/data/traffic and the PETS09 people
-clip) as a looping RTSP camera; runs the API, one ingest process and N inference workers; prints the dashboard URL.
+clip) as a looping RTSP camera; runs the API, one ingest process, N inference workers and the webhook dispatcher;
+prints the dashboard URL.
 The shipped clips come with zone rules, so incidents (a person on the motorway's hard shoulder, loitering, crowding)
 appear within a minute or two. Ctrl-C stops everything.`;
 
@@ -100,6 +101,8 @@ export const demoCommand: CliCommand = {
       group.start('api', ['api']);
       group.start('ingest', ['ingest']);
       for (let i = 0; i < workers; i++) group.start(`worker-${i + 1}`, ['worker']);
+      // Incidents reach webhook subscribers (added in the API or with `ioc-vision webhooks add`).
+      group.start('webhooks', ['webhooks', 'dispatch']);
 
       const url = `http://127.0.0.1:${port}/`;
       const deadline = Date.now() + 60_000;
