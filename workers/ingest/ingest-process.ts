@@ -22,12 +22,17 @@ export async function runIngest(opts: RunIngestOptions): Promise<void> {
   let stopRequested!: () => void;
   const stopRequestedP = new Promise<void>((r) => (stopRequested = r));
   let shuttingDown = false;
+  let firstSignalAt = 0;
   const onSignal = (sig: NodeJS.Signals) => {
+    // Ctrl-C in a terminal signals the whole process group and a supervisor (demo, systemd) then sends SIGTERM too:
+    // a repeat within a second is that echo, not an operator insisting.
+    if (shuttingDown && Date.now() - firstSignalAt < 1000) return;
     if (shuttingDown) {
       opts.logger?.warn({ signal: sig }, 'second signal during shutdown: exiting now');
       process.exit(130);
     }
     shuttingDown = true;
+    firstSignalAt = Date.now();
     opts.logger?.info({ signal: sig }, 'ingest shutting down');
     stopRequested();
   };
