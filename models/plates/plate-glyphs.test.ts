@@ -54,6 +54,16 @@ describe('glyph geometry of a plate line', () => {
     expect(kept.map((c) => c.ch).join('')).toBe('ABC-123');
   });
 
+  it('keeps characters read on glyphs merged into one wide component, drops one read beside them', () => {
+    // Glyphs at 10, 25, 40, and four touching glyphs from 70 to 99 merged into one component wider than tall, as
+    // blur or a frame edge merges neighbours.
+    const g = line({ dot: false, xs: [10, 25, 40, 70, 78, 86, 92] });
+    const a = analyzeGlyphs(g);
+    expect(a.glyphs.some((c) => c.x0 === 70 && c.x1 === 99)).toBe(true);
+    const chars = [at(10, 'A'), at(25, 'B'), at(40, 'C'), at(55, 'x'), at(70, '1'), at(84, '2'), at(95, '3')];
+    expect(trimToGlyphs(chars, a, (s) => s * XPS).map((c) => c.ch).join('')).toBe('ABC123');
+  });
+
   it('drops nothing when the glyphs do not explain most characters', () => {
     // Glyphs at 10, 50, 90; characters read on them and in the wide gaps between them.
     const sparse = analyzeGlyphs(line({ dot: false, xs: [10, 50, 90] }));

@@ -185,11 +185,20 @@ export function glyphSupport(chars: readonly PlacedChar[], glyphs: readonly Glyp
   return chars.map((c) => {
     const xa = stepToX(c.stepStart - tol);
     const xb = stepToX(c.stepEnd + 1 + tol);
-    return tall.some((g) => g.x1 >= xa && g.x0 <= xb && (glyphW(g) > charHeightPx * 1.5 || overlapCentre(g, xa, xb)));
+    return tall.some((g) => g.x1 >= xa && g.x0 <= xb && (glyphW(g) > charHeightPx ? overlapPx(g, xa, xb) >= charHeightPx * 0.2 : overlapCentre(g, xa, xb)));
   });
 }
 
-/** The character's step range must reach the component's central half (not only graze its edge). */
+/** Horizontal overlap of a component with a character's range, pixels. */
+function overlapPx(g: GlyphBox, xa: number, xb: number): number {
+  return Math.min(xb, g.x1 + 1) - Math.max(xa, g.x0);
+}
+
+/**
+ * A component no wider than tall is one glyph: the character's step range must reach its central half (not only
+ * graze its edge, as a separator's range grazes its neighbours). A wider one is several glyphs merged (blur, a
+ * frame): there the range must overlap it by a fifth of the character height, a part of a glyph.
+ */
 function overlapCentre(g: GlyphBox, xa: number, xb: number): boolean {
   const q = glyphW(g) / 4;
   return xb >= g.x0 + q && xa <= g.x1 - q;
