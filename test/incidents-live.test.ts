@@ -89,7 +89,7 @@ beforeAll(async () => {
   });
   await page.goto(`${base}/`);
   // This server has no auth: no login; the page's live feed must be connected before anything happens.
-  await page.waitForFunction(() => document.getElementById('feed-state')?.textContent?.startsWith('Live'), undefined, { timeout: 30_000 });
+  await page.waitForFunction(() => document.getElementById('feed-state')?.dataset.state === 'live', undefined, { timeout: 30_000 });
 
   sim = await RtspSimulator.start({ cameras: [{ name: camId, file: CLIP }] });
   const camerasFile = path.join(dir, 'cameras.json');
