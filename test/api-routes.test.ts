@@ -387,8 +387,8 @@ describe('OpenAPI and the web page', () => {
     const page = await get('/');
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);
-    expect(page.body).toContain('Cameras / Camera');
-    expect(page.body).toContain('Counts / Lưu lượng');
+    expect(page.body).toContain('<html lang="vi">'); // Vietnamese by default; English on the page's toggle
+    expect(page.body).toContain('/web/app.js');
     const js = await get('/web/app.js');
     expect(js.statusCode).toBe(200);
     expect(js.headers['content-type']).toMatch(/javascript/);
