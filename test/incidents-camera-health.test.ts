@@ -112,7 +112,12 @@ describe('camera offline/online incidents', () => {
       }, { timeoutMs: 60_000 });
       expect(resolved).toMatchObject({ resolvedBy: 'system', note: 'camera back online' });
       // The recovery is recorded for the feed and webhooks, and needs no operator action: resolved by the system.
-      expect(await of(CAM_A, 'camera_online')).toEqual([expect.objectContaining({ state: 'resolved', resolvedBy: 'system', severity: 'info' })]);
+      // (recorded right after the outage is resolved: wait for it rather than race it)
+      const online = await waitFor('camera_online recorded and resolved', async () => {
+        const rows = await of(CAM_A, 'camera_online');
+        return rows.length && rows.every((r) => r.state === 'resolved') ? rows : null;
+      }, { timeoutMs: 15_000 });
+      expect(online).toEqual([expect.objectContaining({ state: 'resolved', resolvedBy: 'system', severity: 'info' })]);
       // one outage, one incident; the event feed tells the story in order
       expect(await of(CAM_A, 'camera_offline')).toHaveLength(1);
       const events = (await incidents.listEventsAfter(0, 100, [CAM_A])).map((e) => `${e.incident.type}:${e.kind}`);
@@ -198,6 +203,6 @@ describe('camera health with several ingest processes', () => {
     }, { timeoutMs: 60_000 });
     expect(resolved.resolvedBy).toBe('system');
     expect(await of(CAM_B, 'camera_offline')).toHaveLength(1);
-    expect(await of(CAM_B, 'camera_online')).toHaveLength(1);
+    await waitFor('camera_online recorded', async () => (await of(CAM_B, 'camera_online')).length === 1, { timeoutMs: 15_000 });
   });
 });
