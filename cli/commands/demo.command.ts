@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand } from '../command.types.js';
@@ -7,7 +8,7 @@ const USAGE = `ioc-vision demo [--port 8080] [--workers N] [--videos a.mp4,b.avi
 
 Embedded default: uses IOCV_REDIS_URL / IOCV_DATABASE_URL when set, otherwise starts a private redis-server and an
 embedded PostgreSQL (data in var/demo); serves each video (default: ../shared/data/traffic and the PETS09 people
-clip) as a looping RTSP camera; runs the API, one ingest process, N inference workers and the webhook dispatcher;
+clip) as a looping RTSP camera; runs the API, one ingest process, N inference workers (default: one per core, up to 4) and the webhook dispatcher;
 prints the dashboard URL.
 The shipped clips come with zone rules, so incidents (a person on the motorway's hard shoulder, loitering, crowding)
 appear within a minute or two. Ctrl-C stops everything.`;
@@ -35,7 +36,8 @@ export const demoCommand: CliCommand = {
 
     const s = loadSettings();
     const port = Number(v.port ?? s.raw.IOCV_API_PORT ?? 8080);
-    const workers = Number(v.workers ?? s.raw.IOCV_DEMO_WORKERS ?? 1);
+    // One single-threaded inference worker per core (up to 4): the throughput docs/benchmarks.md measures.
+    const workers = Number(v.workers ?? s.raw.IOCV_DEMO_WORKERS ?? Math.min(4, availableParallelism()));
     if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new UsageError('--port must be a TCP port');
     if (!Number.isInteger(workers) || workers < 1 || workers > 16) throw new UsageError('--workers must be 1..16');
     if (await portOpen(port)) throw new UsageError(`port ${port} is already in use: pass --port`);

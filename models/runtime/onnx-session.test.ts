@@ -10,12 +10,12 @@ afterEach(() => vi.unstubAllEnvs());
 afterAll(async () => releaseAllOnnxModels());
 
 describe('resolveThreads', () => {
-  it('uses the option, then IOCV_ORT_THREADS, then 2', () => {
+  it('uses the option, then IOCV_ORT_THREADS, then 1', () => {
     vi.stubEnv('IOCV_ORT_THREADS', '');
-    expect(resolveThreads()).toBe(2);
-    expect(resolveThreads(3)).toBe(3);
-    vi.stubEnv('IOCV_ORT_THREADS', '1');
     expect(resolveThreads()).toBe(1);
+    expect(resolveThreads(3)).toBe(3);
+    vi.stubEnv('IOCV_ORT_THREADS', '2');
+    expect(resolveThreads()).toBe(2);
     expect(resolveThreads(4)).toBe(4);
   });
 
