@@ -15,7 +15,7 @@ const pureLayer = (layer) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'var/**', 'coverage/**', 'web/vendor/**', 'eslint.config.js', 'bin/**', 'scripts/**/*.py'] },
+  { ignores: ['node_modules/**', 'dist/**', 'var/**', 'coverage/**', 'bench/out/**', 'test-results/**', 'web/vendor/**', 'eslint.config.js', 'bin/**', 'scripts/**/*.py'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
