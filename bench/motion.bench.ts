@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/motion.bench.ts [--against REV] [--passes N]`: CPU cost of {@link MotionDetector.update} per frame
+ * `npx tsx bench/motion.bench.ts [--against REV] [--passes N]` (`--passes 0`: outputs only): CPU cost of {@link MotionDetector.update} per frame
  * on real footage, and proof that an optimised detector returns exactly what an older one did.
  *
  * Frames: the clips of ../shared/data/traffic decoded by ffmpeg to 192-px-wide gray (what the camera owner feeds the
@@ -208,8 +208,10 @@ async function main(): Promise<void> {
       if (p > 0) t.times.push(...times);
     }
   }
-  console.log(`timing: ${bgs.name}, ${GRAY_W}x${bgs.frames[0]!.height}, ${PASSES - 1} passes after a warm-up pass:`);
-  for (const t of timed) console.log(`  ${t.name.padEnd(10)} ${fmt(stats(t.times))}`);
+  if (PASSES > 1) {
+    console.log(`timing: ${bgs.name}, ${GRAY_W}x${bgs.frames[0]!.height}, ${PASSES - 1} passes after a warm-up pass:`);
+    for (const t of timed) console.log(`  ${t.name.padEnd(10)} ${fmt(stats(t.times))}`);
+  }
   if (failed) process.exitCode = 1;
 }
 

@@ -134,6 +134,39 @@ const DEFAULTS: Resolved = {
 /** What the detector did with the last frame, for diagnostics and tests. */
 export type MotionFrameState = 'warming-up' | 'reinitialised' | 'running';
 
+/**
+ * Buffers of one detector for one gray-frame size, reused frame after frame so that the per-frame path allocates
+ * (and the garbage collector frees) nothing but the returned blobs.
+ */
+class Scratch {
+  /** The blurred frame. */
+  readonly blurred: Uint8Array;
+  readonly blurTmp: Uint16Array;
+  readonly blurCol: Float64Array;
+  /** The foreground mask, and the mask after the morphology (done on `bits`). */
+  readonly mask: Uint8Array;
+  readonly maskB: Uint8Array;
+  readonly bits: BitMask;
+  readonly bitsTmp: BitMask;
+  /** Brightness shift per band of background brightness, and its histograms. */
+  readonly shift = new Float32Array(BANDS);
+  readonly hist = new Uint32Array(BANDS * BINS);
+
+  constructor(
+    readonly w: number,
+    readonly h: number,
+  ) {
+    const n = w * h;
+    this.blurred = new Uint8Array(n);
+    this.blurTmp = new Uint16Array(n);
+    this.blurCol = new Float64Array(w);
+    this.mask = new Uint8Array(n);
+    this.maskB = new Uint8Array(n);
+    this.bits = new BitMask(w, h);
+    this.bitsTmp = new BitMask(w, h);
+  }
+}
+
 /** Background-subtraction motion detector for ONE camera; feed its frames in order. */
 export class MotionDetector {
   private readonly o: Resolved;
@@ -150,6 +183,7 @@ export class MotionDetector {
   private lastFgFraction = 0;
   private reinitCount = 0;
   private ghostCount = 0;
+  private scratch: Scratch | null = null;
 
   constructor(opts: MotionDetectorOptions = {}) {
     const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as MotionDetectorOptions;
@@ -174,17 +208,23 @@ export class MotionDetector {
     if (gray.data.length !== gray.width * gray.height) {
       throw new RangeError(`MotionDetector: ${gray.width}x${gray.height} image needs ${gray.width * gray.height} bytes, got ${gray.data.length}`);
     }
-    // Without blur the caller's buffer would be kept for the warm-up median: copy it.
-    const img = o.blurRadiusPx > 0 ? boxBlur(gray.data, gray.width, gray.height, o.blurRadiusPx) : gray.data.slice();
+    const sc = this.scratchFor(gray.width, gray.height);
+    // The blurred frame lives in a reused buffer (the caller's own without blur, only read): whatever is kept beyond
+    // this frame (the warm-up median's frames) is copied.
+    let img = gray.data;
+    if (o.blurRadiusPx > 0) {
+      boxBlurInto(gray.data, gray.width, gray.height, o.blurRadiusPx, sc.blurred, sc.blurTmp, sc.blurCol);
+      img = sc.blurred;
+    }
     const prevMs = this.lastMs;
     this.lastMs = tMs;
     const sizeChanged = gray.width !== this.w || gray.height !== this.h;
     if (sizeChanged || prevMs === null || tMs < prevMs || tMs - prevMs > o.maxGapMs) {
-      this.restart(img, gray.width, gray.height, tMs, prevMs !== null);
+      this.restart(img.slice(), gray.width, gray.height, tMs, prevMs !== null);
       return [];
     }
     if (!this.bg || !this.noise || !this.home) {
-      this.warm.push(img);
+      this.warm.push(img.slice());
       if (this.warm.length > o.maxWarmUpFrames) this.warm.shift();
       if (tMs - this.warmStartMs >= o.warmUpMs && this.warm.length >= o.minWarmUpFrames) this.finishWarmUp();
       this.lastState = 'warming-up';
@@ -197,8 +237,10 @@ export class MotionDetector {
     const noise = this.noise;
     const home = this.home;
     // Brightness transfer since the background: the median difference per background brightness band.
-    const shift = brightnessShift(img, bg, this.o.minBandFraction);
-    const mask = new Uint8Array(n);
+    const shift = sc.shift;
+    brightnessShiftInto(img, bg, o.minBandFraction, sc.hist, shift);
+    const mask = sc.mask;
+    mask.fill(0);
     let fg = 0;
     for (let i = 0; i < n; i++) {
       const v = img[i]!;
@@ -218,7 +260,7 @@ export class MotionDetector {
     }
     this.lastFgFraction = fg / n;
     if (fg > o.globalChangeFraction * n) {
-      this.restart(img, this.w, this.h, tMs, true);
+      this.restart(img.slice(), this.w, this.h, tMs, true);
       return [];
     }
 
@@ -247,11 +289,27 @@ export class MotionDetector {
     this.lastState = 'running';
 
     for (const r of o.ignoreRegions) clearRegion(mask, this.w, this.h, r);
-    let m: Uint8Array = mask;
-    if (o.openRadiusPx > 0) m = dilate(erode(m, this.w, this.h, o.openRadiusPx), this.w, this.h, o.openRadiusPx);
+    // Opening then closing, on the mask packed to bits.
+    const bits = sc.bits;
+    bits.pack(mask);
+    if (o.openRadiusPx > 0) {
+      morphBits(bits, sc.bitsTmp, o.openRadiusPx, true);
+      morphBits(bits, sc.bitsTmp, o.openRadiusPx, false);
+    }
     const closeR = Math.round(o.closeRadiusFraction * this.w);
-    if (closeR > 0) m = erode(dilate(m, this.w, this.h, closeR), this.w, this.h, closeR);
+    if (closeR > 0) {
+      morphBits(bits, sc.bitsTmp, closeR, false);
+      morphBits(bits, sc.bitsTmp, closeR, true);
+    }
+    const m = sc.maskB;
+    bits.unpack(m);
     return this.blobs(m, img, frameW, frameH);
+  }
+
+  /** The reused buffers for a `w` × `h` gray frame (new ones when the size changes). */
+  private scratchFor(w: number, h: number): Scratch {
+    if (this.scratch?.w !== w || this.scratch.h !== h) this.scratch = new Scratch(w, h);
+    return this.scratch;
   }
 
   private restart(img: Uint8Array, w: number, h: number, tMs: number, isReinit: boolean): void {
@@ -358,28 +416,73 @@ export class MotionDetector {
 /** Separable box blur with clamped edges; radius 0 returns the input. */
 export function boxBlur(src: Uint8Array, w: number, h: number, r: number): Uint8Array {
   if (r <= 0) return src;
-  const tmp = new Uint16Array(w * h);
   const out = new Uint8Array(w * h);
-  const size = 2 * r + 1;
-  for (let y = 0; y < h; y++) {
-    const row = y * w;
+  boxBlurInto(src, w, h, r, out, new Uint16Array(w * h), new Float64Array(w));
+  return out;
+}
+
+/**
+ * {@link boxBlur} (r > 0) into caller-owned buffers: `tmp` (w × h) holds the horizontal sums, `col` (w) the running
+ * vertical sum of each column. The vertical pass walks the image row by row, adding the entering row to and removing
+ * the leaving row from `col`, instead of a strided column-by-column walk. `tmp` is 16-bit like the reference's (it
+ * wraps for r > 128, identically); `col` is a double so that no r overflows it.
+ */
+function boxBlurInto(src: Uint8Array, w: number, h: number, r: number, out: Uint8Array, tmp: Uint16Array, col: Float64Array): void {
+  const lastX = w - 1;
+  for (let row = 0; row < w * h; row += w) {
     let s = 0;
-    for (let k = -r; k <= r; k++) s += src[row + clamp(k, 0, w - 1)]!;
+    for (let k = -r; k <= r; k++) s += src[row + (k < 0 ? 0 : k > lastX ? lastX : k)]!;
     for (let x = 0; x < w; x++) {
       tmp[row + x] = s;
-      s += src[row + clamp(x + r + 1, 0, w - 1)]! - src[row + clamp(x - r, 0, w - 1)]!;
+      const add = x + r + 1;
+      const sub = x - r;
+      s += src[row + (add > lastX ? lastX : add)]! - src[row + (sub < 0 ? 0 : sub)]!;
     }
   }
-  const div = size * size;
-  for (let x = 0; x < w; x++) {
-    let s = 0;
-    for (let k = -r; k <= r; k++) s += tmp[clamp(k, 0, h - 1) * w + x]!;
-    for (let y = 0; y < h; y++) {
-      out[y * w + x] = Math.round(s / div);
-      s += tmp[clamp(y + r + 1, 0, h - 1) * w + x]! - tmp[clamp(y - r, 0, h - 1) * w + x]!;
+  const lastY = h - 1;
+  col.fill(0);
+  for (let k = -r; k <= r; k++) {
+    const row = (k < 0 ? 0 : k > lastY ? lastY : k) * w;
+    for (let x = 0; x < w; x++) col[x] = col[x]! + tmp[row + x]!;
+  }
+  const div = (2 * r + 1) * (2 * r + 1);
+  const lut = roundLut(div, r);
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    const add = (y + r + 1 > lastY ? lastY : y + r + 1) * w;
+    const sub = (y - r < 0 ? 0 : y - r) * w;
+    if (lut) {
+      for (let x = 0; x < w; x++) {
+        const s = col[x]!;
+        out[row + x] = lut[s]!;
+        col[x] = s + tmp[add + x]! - tmp[sub + x]!;
+      }
+    } else {
+      for (let x = 0; x < w; x++) {
+        const s = col[x]!;
+        out[row + x] = Math.round(s / div);
+        col[x] = s + tmp[add + x]! - tmp[sub + x]!;
+      }
     }
   }
-  return out;
+}
+
+const roundLuts = new Map<number, Uint8Array>();
+
+/**
+ * `Math.round(s / div)` for every window sum s of a radius-r blur (0..255·div), as a table: a load instead of a
+ * division and a rounding per pixel. Only for r ≤ 7 (a table of at most 57 KB; the 16-bit horizontal sums cannot
+ * wrap below r = 128); larger radii divide.
+ */
+function roundLut(div: number, r: number): Uint8Array | null {
+  if (r > 7) return null;
+  let lut = roundLuts.get(div);
+  if (!lut) {
+    lut = new Uint8Array(255 * div + 1);
+    for (let s = 0; s < lut.length; s++) lut[s] = Math.round(s / div);
+    roundLuts.set(div, lut);
+  }
+  return lut;
 }
 
 /** Zeroes a region given as a box normalised to 0..1. */
@@ -407,31 +510,46 @@ const BANDS = 256 >> BAND_SHIFT;
  * frame-wide median when none is populated).
  */
 export function brightnessShift(img: Uint8Array, bg: Float32Array, minBandFraction: number): Float32Array {
+  const out = new Float32Array(BANDS);
+  brightnessShiftInto(img, bg, minBandFraction, new Uint32Array(BANDS * BINS), out);
+  return out;
+}
+
+/** Differences −255..255 (+255), one histogram row of BINS per band (a power of two, to index by shifting). */
+const DIFFS = 511;
+const BINS_SHIFT = 9;
+const BINS = 1 << BINS_SHIFT;
+
+/**
+ * {@link brightnessShift} into `out` (BANDS), with a caller-owned histogram (BANDS × BINS, any content). Each pixel
+ * counts once, in its band's histogram: the band sizes and the frame-wide histogram are sums of those rows, the
+ * latter needed only when no band is populated.
+ */
+function brightnessShiftInto(img: Uint8Array, bg: Float32Array, minBandFraction: number, hist: Uint32Array, out: Float32Array): void {
   const n = img.length;
-  const hist = new Uint32Array(BANDS * 511);
-  const counts = new Uint32Array(BANDS);
-  const all = new Uint32Array(511);
+  hist.fill(0);
   for (let i = 0; i < n; i++) {
-    const band = bg[i]! >> BAND_SHIFT;
-    const b = Math.round(img[i]! - bg[i]!) + 255;
-    hist[band * 511 + b] = hist[band * 511 + b]! + 1;
-    counts[band] = counts[band]! + 1;
-    all[b] = all[b]! + 1;
+    const b = bg[i]!;
+    const k = ((b >> BAND_SHIFT) << BINS_SHIFT) + Math.round(img[i]! - b) + 255;
+    hist[k] = hist[k]! + 1;
   }
   const median = (h: Uint32Array, offset: number, count: number): number => {
     let acc = 0;
-    for (let b = 0; b < 511; b++) {
+    for (let b = 0; b < DIFFS; b++) {
       acc += h[offset + b]!;
       if (acc >= count / 2) return b - 255;
     }
     return 0;
   };
   const minCount = Math.max(1, minBandFraction * n);
-  const out = new Float32Array(BANDS).fill(Number.NaN);
+  const counts = new Array<number>(BANDS).fill(0);
   for (let band = 0; band < BANDS; band++) {
-    if (counts[band]! >= minCount) out[band] = median(hist, band * 511, counts[band]!);
+    let c = 0;
+    for (let b = band << BINS_SHIFT, end = b + DIFFS; b < end; b++) c += hist[b]!;
+    counts[band] = c;
+    out[band] = c >= minCount ? median(hist, band << BINS_SHIFT, c) : Number.NaN;
   }
-  const global = median(all, 0, n);
+  let global = Number.NaN;
   for (let band = 0; band < BANDS; band++) {
     if (!Number.isNaN(out[band]!)) continue;
     let best = Number.NaN;
@@ -441,9 +559,13 @@ export function brightnessShift(img: Uint8Array, bg: Float32Array, minBandFracti
       if (lo >= 0 && counts[lo]! >= minCount) best = out[lo]!;
       else if (hi < BANDS && counts[hi]! >= minCount) best = out[hi]!;
     }
+    if (Number.isNaN(best) && Number.isNaN(global)) {
+      const all = new Uint32Array(DIFFS);
+      for (let band2 = 0; band2 < BANDS; band2++) for (let b = 0; b < DIFFS; b++) all[b] = all[b]! + hist[(band2 << BINS_SHIFT) + b]!;
+      global = median(all, 0, n);
+    }
     out[band] = Number.isNaN(best) ? global : best;
   }
-  return out;
 }
 
 function medianOfBytes(a: Uint8Array): number {
@@ -459,37 +581,122 @@ function medianOfBytes(a: Uint8Array): number {
 
 /** Binary dilation with a (2r+1)² square, separable (running window counts); outside the image counts as 0. */
 export function dilate(mask: Uint8Array, w: number, h: number, r: number): Uint8Array {
-  const tmp = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) {
-    const row = y * w;
-    let c = 0;
-    for (let x = 0; x <= Math.min(r, w - 1); x++) c += mask[row + x]!;
-    for (let x = 0; x < w; x++) {
-      tmp[row + x] = c > 0 ? 1 : 0;
-      if (x + r + 1 < w) c += mask[row + x + r + 1]!;
-      if (x - r >= 0) c -= mask[row + x - r]!;
-    }
-  }
-  const out = new Uint8Array(w * h);
-  for (let x = 0; x < w; x++) {
-    let c = 0;
-    for (let y = 0; y <= Math.min(r, h - 1); y++) c += tmp[y * w + x]!;
-    for (let y = 0; y < h; y++) {
-      out[y * w + x] = c > 0 ? 1 : 0;
-      if (y + r + 1 < h) c += tmp[(y + r + 1) * w + x]!;
-      if (y - r >= 0) c -= tmp[(y - r) * w + x]!;
-    }
-  }
-  return out;
+  return morphBytes(mask, w, h, r, false);
 }
 
 /** Binary erosion with a (2r+1)² square; outside the image counts as 1 so that objects at the border survive. */
 export function erode(mask: Uint8Array, w: number, h: number, r: number): Uint8Array {
-  const inv = new Uint8Array(w * h);
-  for (let i = 0; i < inv.length; i++) inv[i] = mask[i] ? 0 : 1;
-  const d = dilate(inv, w, h, r);
-  for (let i = 0; i < d.length; i++) d[i] = d[i] ? 0 : 1;
-  return d;
+  return morphBytes(mask, w, h, r, true);
+}
+
+function morphBytes(mask: Uint8Array, w: number, h: number, r: number, erosion: boolean): Uint8Array {
+  const bits = new BitMask(w, h);
+  const tmp = new BitMask(w, h);
+  bits.pack(mask);
+  morphBits(bits, tmp, r, erosion);
+  const out = new Uint8Array(w * h);
+  bits.unpack(out);
+  return out;
+}
+
+/**
+ * A binary mask with one bit per pixel, rows padded to whole 32-bit words (bit x & 31 of word x >> 5 of its row;
+ * the padding bits stay 0). Morphology on it handles 32 pixels per operation.
+ */
+class BitMask {
+  /** Words per row. */
+  readonly stride: number;
+  readonly words: Int32Array;
+  /** The valid bits of each row's last word. */
+  readonly lastWordMask: number;
+
+  constructor(
+    readonly w: number,
+    readonly h: number,
+  ) {
+    this.stride = (w + 31) >> 5;
+    this.words = new Int32Array(this.stride * h);
+    this.lastWordMask = w & 31 ? (1 << (w & 31)) - 1 : -1;
+  }
+
+  /** Any non-zero byte of `mask` (w × h) becomes a set bit. */
+  pack(mask: Uint8Array): void {
+    const { w, h, stride, words } = this;
+    for (let y = 0; y < h; y++) {
+      const row = y * w;
+      const wrow = y * stride;
+      for (let k = 0; k < stride; k++) {
+        const x0 = k << 5;
+        const x1 = x0 + 32 < w ? x0 + 32 : w;
+        let word = 0;
+        for (let x = x0; x < x1; x++) if (mask[row + x]) word |= 1 << (x - x0);
+        words[wrow + k] = word;
+      }
+    }
+  }
+
+  /** Writes the mask as 0/1 bytes into `out` (w × h). */
+  unpack(out: Uint8Array): void {
+    const { w, h, stride, words } = this;
+    for (let y = 0; y < h; y++) {
+      const row = y * w;
+      const wrow = y * stride;
+      for (let k = 0; k < stride; k++) {
+        const x0 = k << 5;
+        const x1 = x0 + 32 < w ? x0 + 32 : w;
+        const word = words[wrow + k]!;
+        if (word === 0) out.fill(0, row + x0, row + x1);
+        else for (let x = x0; x < x1; x++) out[row + x] = (word >>> (x - x0)) & 1;
+      }
+    }
+  }
+}
+
+/**
+ * Dilation (`erosion` false) or erosion with a (2r+1)² square of `m`, in place; `tmp` is a scratch mask of the same
+ * size. Erosion is the dilation of the complement (outside the image counting as set for the erosion, as clear for
+ * the dilation of the complement), the complement taken word-wise on the way in and out. Separable: horizontally,
+ * r steps of "OR with both one-pixel shifts" (bits carried across words; the square of radius r is r squares of
+ * radius 1 and, outside being clear, clipping to the row changes nothing); vertically, each output row is the OR of
+ * the input rows within r.
+ */
+function morphBits(m: BitMask, tmp: BitMask, r: number, erosion: boolean): void {
+  const { w, h, stride, lastWordMask } = m;
+  const src = m.words;
+  const t = tmp.words;
+  const last = stride - 1;
+  // Beyond w - 1 more steps a row is all set or all clear already.
+  const rx = r < w - 1 ? r : w - 1;
+  for (let y = 0; y < h; y++) {
+    const row = y * stride;
+    for (let k = 0; k < stride; k++) {
+      let word = src[row + k]!;
+      if (erosion) word = ~word & (k === last ? lastWordMask : -1);
+      t[row + k] = word;
+    }
+    for (let step = 0; step < rx; step++) {
+      // Left to right, `prev` is the word before k as it was before this step.
+      let prev = 0;
+      for (let k = 0; k < stride; k++) {
+        const cur = t[row + k]!;
+        const next = k < last ? t[row + k + 1]! : 0;
+        let word = cur | (cur << 1) | (prev >>> 31) | (cur >>> 1) | (next << 31);
+        if (k === last) word &= lastWordMask;
+        t[row + k] = word;
+        prev = cur;
+      }
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    const y0 = y - r < 0 ? 0 : y - r;
+    const y1 = y + r > h - 1 ? h - 1 : y + r;
+    const row = y * stride;
+    for (let k = 0; k < stride; k++) {
+      let word = 0;
+      for (let yy = y0; yy <= y1; yy++) word |= t[yy * stride + k]!;
+      src[row + k] = erosion ? ~word & (k === last ? lastWordMask : -1) : word;
+    }
+  }
 }
 
 interface Component {
