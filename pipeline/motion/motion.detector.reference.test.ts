@@ -83,7 +83,7 @@ function refLabels(mask: Uint8Array, w: number, h: number) {
       c.x1 = Math.max(c.x1, x);
       c.y0 = Math.min(c.y0, y);
       c.y1 = Math.max(c.y1, y);
-      if (seed[j]) c.label = Math.min(c.label, seed[j]!);
+      if (seed[j]) c.label = Math.min(c.label, seed[j]);
       for (let dy = -1; dy <= 1; dy++) {
         for (let dx = -1; dx <= 1; dx++) {
           const k = (y + dy) * w + x + dx;
