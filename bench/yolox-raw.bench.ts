@@ -151,8 +151,18 @@ async function defaultJpeg(dir: string): Promise<Buffer> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ args: process.argv.slice(2), options: { runs: { type: 'string' }, jpeg: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: { runs: { type: 'string' }, jpeg: { type: 'string' }, 'raw-json': { type: 'boolean' }, threads: { type: 'string' } },
+    strict: true,
+  });
   const runs = values.runs ? Number(values.runs) : 30;
+  if (values['raw-json']) {
+    // One raw measurement as JSON: run.bench.ts starts several at once for the machine's aggregate raw rate.
+    const r = await measureRawDetector({ inputSize: 416, sourceWidth: 640, sourceHeight: 360, threads: Number(values.threads ?? 1), runs });
+    console.log(JSON.stringify(r));
+    return;
+  }
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}; load average before: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log('\nraw session.run (median of %d, after 3 warm-up runs)', runs);
   console.log('input      threads  median ms  p90 ms    fps  cpu ms/run');
