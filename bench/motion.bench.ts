@@ -185,6 +185,8 @@ async function main(): Promise<void> {
       clips: [bgs, intel],
     },
     { name: 'no closing, short warm-up, wide bands, small blobs', opts: { closeRadiusFraction: 0, warmUpMs: 300, maxWarmUpFrames: 4, minBandFraction: 0.1, minAreaFraction: 0.0001 }, clips: [highway] },
+    // Restarts on a global change now and then (the model update of such a frame must leave no trace).
+    { name: 'global-change restarts (fraction 0.03)', opts: { globalChangeFraction: 0.03, warmUpMs: 500 }, clips: [bgs, highway] },
     { name: 'low thresholds (many blobs), strong ghost test', opts: { minDiff: 4, noiseFactor: 2, minNoise: 0.5, ghostEdgeRatio: 0.9, globalChangeFraction: 0.9 }, clips: [bgs, intel] },
   ];
   let failed = false;

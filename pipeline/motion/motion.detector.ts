@@ -239,52 +239,16 @@ export class MotionDetector {
     // Brightness transfer since the background: the median difference per background brightness band.
     const shift = sc.shift;
     brightnessShiftInto(img, bg, o.minBandFraction, sc.hist, shift);
-    const mask = sc.mask;
-    mask.fill(0);
-    let fg = 0;
-    for (let i = 0; i < n; i++) {
-      const v = img[i]!;
-      const sh = shift[bg[i]! >> BAND_SHIFT]!;
-      const d = Math.abs(v - bg[i]! - sh);
-      const thr = Math.max(o.minDiff, o.noiseFactor * noise[i]!);
-      if (d <= thr) continue;
-      if (Math.abs(v - home[i]! - sh) <= thr) {
-        // The old background is showing again (an object that stood long enough to be partly learned has left):
-        // take it back at once instead of reporting the half-learned object's ghost for `stationaryTauS`.
-        const nb = v - sh;
-        bg[i] = nb < 0 ? 0 : nb > 255 ? 255 : nb;
-        continue;
-      }
-      mask[i] = 1;
-      fg++;
-    }
-    this.lastFgFraction = fg / n;
-    if (fg > o.globalChangeFraction * n) {
-      this.restart(img.slice(), this.w, this.h, tMs, true);
-      return [];
-    }
-
     const dtS = (tMs - prevMs) / 1000;
     const aBg = 1 - Math.exp(-dtS / o.backgroundTauS);
     const aFg = 1 - Math.exp(-dtS / o.stationaryTauS);
     const aNoise = 1 - Math.exp(-dtS / o.noiseTauS);
-    for (let i = 0; i < n; i++) {
-      const v = img[i]!;
-      const b = bg[i]!;
-      const sh = shift[b >> BAND_SHIFT]!;
-      if (mask[i]) {
-        // Hidden by an object, the background still takes the scene-wide light change (else a ghost appears
-        // when the object leaves after an exposure drift), and only slowly the object itself.
-        const nb = b + aBg * sh + aFg * (v - sh - b);
-        bg[i] = nb < 0 ? 0 : nb > 255 ? 255 : nb;
-        home[i] = home[i]! + aBg * sh;
-      } else {
-        const d = Math.abs(v - b - sh);
-        bg[i] = b + aBg * (v - b);
-        home[i] = bg[i]!;
-        const nz = noise[i]! + aNoise * (d - noise[i]!);
-        noise[i] = nz < o.minNoise ? o.minNoise : nz;
-      }
+    const mask = sc.mask;
+    const fg = foregroundAndLearn(img, bg, home, noise, shift, mask, aBg, aFg, aNoise, o.minDiff, o.noiseFactor, o.minNoise);
+    this.lastFgFraction = fg / n;
+    if (fg > o.globalChangeFraction * n) {
+      this.restart(img.slice(), this.w, this.h, tMs, true);
+      return [];
     }
     this.lastState = 'running';
 
@@ -411,6 +375,70 @@ export class MotionDetector {
     }
     return out.sort((a, b) => b.area - a.area);
   }
+}
+
+/**
+ * Steps 3, 4 and 6 of {@link MotionDetector.update} in one pass: marks the moving pixels in `mask` (0/1) and returns
+ * their number, updating background, home and noise. Each pixel's update reads only its own values, so it follows
+ * its foreground test at once; when the frame turns out to be a global change the caller discards the model anyway.
+ */
+function foregroundAndLearn(
+  img: Uint8Array,
+  bg: Float32Array,
+  home: Float32Array,
+  noise: Float32Array,
+  shift: Float32Array,
+  mask: Uint8Array,
+  aBg: number,
+  aFg: number,
+  aNoise: number,
+  minDiff: number,
+  noiseFactor: number,
+  minNoise: number,
+): number {
+  let fg = 0;
+  for (let i = 0; i < img.length; i++) {
+    const v = img[i]!;
+    let b = bg[i]!;
+    let sh = shift[b >> BAND_SHIFT]!;
+    const nz0 = noise[i]!;
+    const nThr = noiseFactor * nz0;
+    const thr = nThr > minDiff ? nThr : minDiff;
+    let d = Math.abs(v - b - sh);
+    let moving = false;
+    if (d > thr) {
+      if (Math.abs(v - home[i]! - sh) <= thr) {
+        // The old background is showing again (an object that stood long enough to be partly learned has left):
+        // take it back at once instead of reporting the half-learned object's ghost for `stationaryTauS`. The
+        // update below then starts from the stored (float32) value, in its own band.
+        const tb = v - sh;
+        b = Math.fround(tb < 0 ? 0 : tb > 255 ? 255 : tb);
+        sh = shift[b >> BAND_SHIFT]!;
+        d = Math.abs(v - b - sh);
+      } else moving = true;
+    }
+    if (moving) {
+      fg++;
+      mask[i] = 1;
+      // Hidden by an object, the background still takes the scene-wide light change (else a ghost appears
+      // when the object leaves after an exposure drift), and only slowly the object itself.
+      const nb = b + aBg * sh + aFg * (v - sh - b);
+      bg[i] = nb < 0 ? 0 : nb > 255 ? 255 : nb;
+      home[i] = home[i]! + aBg * sh;
+    } else {
+      mask[i] = 0;
+      const nb = Math.fround(b + aBg * (v - b));
+      bg[i] = nb;
+      home[i] = nb;
+      const nz = nz0 + aNoise * (d - nz0);
+      // max(nz, minNoise) without a branch: the noise of most pixels hovers at the floor, so that a branch (or
+      // Math.max, which V8 also compiles to branches) mispredicts about every other pixel, which cost more than all the
+      // rest of the loop. `lo` is 0 or 1 and both values are finite, so this is exact (x · 0 + y = y).
+      const lo = +(nz < minNoise);
+      noise[i] = lo * minNoise + (1 - lo) * nz;
+    }
+  }
+  return fg;
 }
 
 /** Separable box blur with clamped edges; radius 0 returns the input. */
