@@ -198,4 +198,24 @@ describe('motion image helpers equal their reference implementations', () => {
       }
     }
   });
+
+  it('brightnessShift rounds img − bg like Math.round, at and beside half-integers and for tiny backgrounds', () => {
+    // float32 neighbours of a value, through its bits.
+    const f32 = new Float32Array(1);
+    const u32 = new Uint32Array(f32.buffer);
+    const step = (v: number, by: number) => {
+      f32[0] = v;
+      u32[0] = u32[0]! + by;
+      return f32[0];
+    };
+    const bgs = [0, 1e-30, 2 ** -26, 2 ** -24, 0.25, 0.49999997, 0.5, 254.5, 255];
+    for (let k = 0; k < 255; k += 17) for (const v of [k + 0.5, k + 0.25, k + 0.75]) bgs.push(v, step(v, 1), step(v, -1), step(v, 2), step(v, -2));
+    for (const b of bgs) {
+      const bg = new Float32Array([b]);
+      for (const v of [0, 1, 2, 100, 127, 128, 200, 254, 255]) {
+        // One pixel: its band's shift is its own difference, rounded (+ 0 turns Math.round's −0 into the 0 stored).
+        expect(brightnessShift(new Uint8Array([v]), bg, 0)[bg[0]! >> 4], `v=${v} bg=${bg[0]}`).toBe(Math.round(v - bg[0]!) + 0);
+      }
+    }
+  });
 });

@@ -558,7 +558,11 @@ function brightnessShiftInto(img: Uint8Array, bg: Float32Array, minBandFraction:
   hist.fill(0);
   for (let i = 0; i < n; i++) {
     const b = bg[i]!;
-    const k = ((b >> BAND_SHIFT) << BINS_SHIFT) + Math.round(img[i]! - b) + 255;
+    // round(img − bg) + 255 as a truncation of a positive number: V8's Math.round needs a correction branch that
+    // mispredicts on random fractions. Exact for a float32 `bg` in 0..255: adding 255.5 could only round across an
+    // integer if img − bg lay within 2^-45 of a half-integer without being one, but a `bg` with a fraction that
+    // close to .5 is at least 0.25, hence a multiple of 2^-25, and img − bg + 255.5 then needs 35 bits (exact).
+    const k = ((b >> BAND_SHIFT) << BINS_SHIFT) + ((img[i]! - b + 255.5) | 0);
     hist[k] = hist[k]! + 1;
   }
   const median = (h: Uint32Array, offset: number, count: number): number => {
