@@ -142,15 +142,18 @@ class Scratch {
   /** The blurred frame. */
   readonly blurred: Uint8Array;
   readonly blurTmp: Uint16Array;
-  readonly blurCol: Float64Array;
-  /** The foreground mask, and the mask after the morphology (done on `bits`). */
+  blurCol: Int32Array | Float64Array | null = null;
+  /** The foreground mask, and the same packed to bits for the morphology and the labelling. */
   readonly mask: Uint8Array;
-  readonly maskB: Uint8Array;
   readonly bits: BitMask;
   readonly bitsTmp: BitMask;
   /** Brightness shift per band of background brightness, and its histograms. */
   readonly shift = new Float32Array(BANDS);
   readonly hist = new Uint32Array(BANDS * BINS);
+  /** Connected-component labels of the final mask, and the labelling's scratch. */
+  readonly labels: Int32Array;
+  readonly parent: Int32Array;
+  readonly compOf: Int32Array;
 
   constructor(
     readonly w: number,
@@ -159,9 +162,10 @@ class Scratch {
     const n = w * h;
     this.blurred = new Uint8Array(n);
     this.blurTmp = new Uint16Array(n);
-    this.blurCol = new Float64Array(w);
     this.mask = new Uint8Array(n);
-    this.maskB = new Uint8Array(n);
+    this.labels = new Int32Array(n);
+    this.parent = new Int32Array(n + 1);
+    this.compOf = new Int32Array(n + 1);
     this.bits = new BitMask(w, h);
     this.bitsTmp = new BitMask(w, h);
   }
@@ -213,6 +217,7 @@ export class MotionDetector {
     // this frame (the warm-up median's frames) is copied.
     let img = gray.data;
     if (o.blurRadiusPx > 0) {
+      sc.blurCol ??= blurColumns(gray.width, o.blurRadiusPx);
       boxBlurInto(gray.data, gray.width, gray.height, o.blurRadiusPx, sc.blurred, sc.blurTmp, sc.blurCol);
       img = sc.blurred;
     }
@@ -265,9 +270,7 @@ export class MotionDetector {
       morphBits(bits, sc.bitsTmp, closeR, false);
       morphBits(bits, sc.bitsTmp, closeR, true);
     }
-    const m = sc.maskB;
-    bits.unpack(m);
-    return this.blobs(m, img, frameW, frameH);
+    return this.blobs(bits, img, frameW, frameH);
   }
 
   /** The reused buffers for a `w` × `h` gray frame (new ones when the size changes). */
@@ -353,11 +356,13 @@ export class MotionDetector {
     return true;
   }
 
-  private blobs(mask: Uint8Array, img: Uint8Array, frameW: number, frameH: number): MotionBlob[] {
+  private blobs(mask: BitMask, img: Uint8Array, frameW: number, frameH: number): MotionBlob[] {
     const w = this.w;
     const h = this.h;
     const n = w * h;
-    const { labels, components: comps } = labelComponents(mask, w, h);
+    const sc = this.scratch!;
+    const labels = sc.labels;
+    const comps = labelBits(mask, labels, sc.parent, sc.compOf);
     const sx = frameW / w;
     const sy = frameH / h;
     const out: MotionBlob[] = [];
@@ -445,17 +450,17 @@ function foregroundAndLearn(
 export function boxBlur(src: Uint8Array, w: number, h: number, r: number): Uint8Array {
   if (r <= 0) return src;
   const out = new Uint8Array(w * h);
-  boxBlurInto(src, w, h, r, out, new Uint16Array(w * h), new Float64Array(w));
+  boxBlurInto(src, w, h, r, out, new Uint16Array(w * h), blurColumns(w, r));
   return out;
 }
 
 /**
- * {@link boxBlur} (r > 0) into caller-owned buffers: `tmp` (w × h) holds the horizontal sums, `col` (w) the running
- * vertical sum of each column. The vertical pass walks the image row by row, adding the entering row to and removing
- * the leaving row from `col`, instead of a strided column-by-column walk. `tmp` is 16-bit like the reference's (it
- * wraps for r > 128, identically); `col` is a double so that no r overflows it.
+ * {@link boxBlur} (r > 0) into caller-owned buffers: `tmp` (w × h) holds the horizontal sums, `col` (w, from
+ * {@link blurColumns}) the running vertical sum of each column. The vertical pass walks the image row by row, adding
+ * the entering row to and removing the leaving row from `col`, instead of a strided column-by-column walk. `tmp` is
+ * 16-bit as it always was (it wraps for r > 128, identically).
  */
-function boxBlurInto(src: Uint8Array, w: number, h: number, r: number, out: Uint8Array, tmp: Uint16Array, col: Float64Array): void {
+function boxBlurInto(src: Uint8Array, w: number, h: number, r: number, out: Uint8Array, tmp: Uint16Array, col: Int32Array | Float64Array): void {
   const lastX = w - 1;
   for (let row = 0; row < w * h; row += w) {
     let s = 0;
@@ -493,6 +498,14 @@ function boxBlurInto(src: Uint8Array, w: number, h: number, r: number, out: Uint
       }
     }
   }
+}
+
+/**
+ * Column sums of a radius-r blur: 2r + 1 horizontal sums below 2^16, in int32 (an integer table index, about twice
+ * as fast as a double) unless r is absurdly large.
+ */
+function blurColumns(w: number, r: number): Int32Array | Float64Array {
+  return (2 * r + 1) * 0xffff < 2 ** 31 ? new Int32Array(w) : new Float64Array(w);
 }
 
 const roundLuts = new Map<number, Uint8Array>();
@@ -748,8 +761,21 @@ export function connectedComponents(mask: Uint8Array, w: number, h: number): Arr
 
 /** Like {@link connectedComponents}, with the final label image (0 = background). */
 export function labelComponents(mask: Uint8Array, w: number, h: number): { labels: Int32Array; components: Component[] } {
+  const bits = new BitMask(w, h);
+  bits.pack(mask);
   const labels = new Int32Array(w * h);
-  const parent: number[] = [0];
+  return { labels, components: labelBits(bits, labels, new Int32Array(w * h + 1), new Int32Array(w * h + 1)) };
+}
+
+/**
+ * 8-connected components of a bit mask, two raster passes with union-find, visiting set pixels only (an empty word
+ * skips 32 pixels). Writes the label image into `labels` (w × h; 0 = background) and uses `parent` and `compOf`
+ * (w × h + 1 each, any content) as scratch. Pass 1 gives each set pixel a provisional label from its visited
+ * neighbours (W, NW, N, NE), a new one when none is set; unions keep the smaller root, so the final label of a
+ * component is its smallest provisional label. Components are listed in the order of their first pixel.
+ */
+function labelBits(bits: BitMask, labels: Int32Array, parent: Int32Array, compOf: Int32Array): Component[] {
+  const { w, h, stride, words } = bits;
   const find = (a: number): number => {
     let r = a;
     while (parent[r]! !== r) r = parent[r]!;
@@ -760,52 +786,72 @@ export function labelComponents(mask: Uint8Array, w: number, h: number): { label
     }
     return r;
   };
-  const union = (a: number, b: number): number => {
+  const union = (a: number, b: number): void => {
     const ra = find(a);
     const rb = find(b);
-    if (ra === rb) return ra;
-    const lo = Math.min(ra, rb);
-    parent[Math.max(ra, rb)] = lo;
-    return lo;
+    if (ra < rb) parent[rb] = ra;
+    else if (rb < ra) parent[ra] = rb;
   };
+  labels.fill(0);
+  let next = 1;
   for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      if (!mask[i]) continue;
-      // Already-visited 8-neighbours: W, NW, N, NE.
-      let l = x > 0 ? labels[i - 1]! : 0;
-      if (y > 0) {
-        const nw = x > 0 ? labels[i - w - 1]! : 0;
-        const n = labels[i - w]!;
-        const ne = x < w - 1 ? labels[i - w + 1]! : 0;
-        if (nw) l = l ? union(l, nw) : nw;
-        if (n) l = l ? union(l, n) : n;
-        if (ne) l = l ? union(l, ne) : ne;
-      }
-      if (!l) {
-        l = parent.length;
-        parent.push(l);
-      }
-      labels[i] = l;
-    }
-  }
-  const byRoot = new Map<number, Component>();
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const l = labels[y * w + x]!;
-      if (!l) continue;
-      const r = find(l);
-      labels[y * w + x] = r;
-      const c = byRoot.get(r);
-      if (!c) byRoot.set(r, { label: r, count: 1, x0: x, y0: y, x1: x, y1: y });
-      else {
-        c.count++;
-        if (x < c.x0) c.x0 = x;
-        if (x > c.x1) c.x1 = x;
-        if (y < c.y0) c.y0 = y;
-        if (y > c.y1) c.y1 = y;
+    for (let k = 0; k < stride; k++) {
+      let word = words[y * stride + k]!;
+      while (word !== 0) {
+        const bit = 31 - Math.clz32(word & -word);
+        word &= word - 1;
+        const x = (k << 5) + bit;
+        const i = y * w + x;
+        // A set N is already joined with any set W, NW and NE (each touches N and was visited after it or is N's own
+        // neighbour), so it alone decides. Without N, NW and W touch each other but not NE.
+        const n = y > 0 ? labels[i - w]! : 0;
+        let l: number;
+        if (n) l = n;
+        else {
+          const nw = y > 0 && x > 0 ? labels[i - w - 1]! : 0;
+          const ne = y > 0 && x < w - 1 ? labels[i - w + 1]! : 0;
+          const west = x > 0 ? labels[i - 1]! : 0;
+          if (ne) {
+            l = ne;
+            if (nw) union(nw, ne);
+            else if (west) union(west, ne);
+          } else if (nw) l = nw;
+          else if (west) l = west;
+          else {
+            l = next++;
+            parent[l] = l;
+          }
+        }
+        labels[i] = l;
       }
     }
   }
-  return { labels, components: [...byRoot.values()] };
+  // Every parent is smaller than its child: in increasing order, one step makes each label point at its root.
+  for (let l = 1; l < next; l++) parent[l] = parent[parent[l]!]!;
+  compOf.fill(0, 0, next);
+  const comps: Component[] = [];
+  for (let y = 0; y < h; y++) {
+    for (let k = 0; k < stride; k++) {
+      let word = words[y * stride + k]!;
+      while (word !== 0) {
+        const x = (k << 5) + 31 - Math.clz32(word & -word);
+        word &= word - 1;
+        const i = y * w + x;
+        const r = parent[labels[i]!]!;
+        labels[i] = r;
+        const ci = compOf[r]!;
+        if (ci === 0) {
+          comps.push({ label: r, count: 1, x0: x, y0: y, x1: x, y1: y });
+          compOf[r] = comps.length;
+        } else {
+          const c = comps[ci - 1]!;
+          c.count++;
+          if (x < c.x0) c.x0 = x;
+          if (x > c.x1) c.x1 = x;
+          c.y1 = y;
+        }
+      }
+    }
+  }
+  return comps;
 }
