@@ -143,8 +143,7 @@ class Scratch {
   readonly blurred: Uint8Array;
   readonly blurTmp: Uint16Array;
   blurCol: Int32Array | Float64Array | null = null;
-  /** The foreground mask, and the same packed to bits for the morphology and the labelling. */
-  readonly mask: Uint8Array;
+  /** The foreground mask, packed to bits. */
   readonly bits: BitMask;
   readonly bitsTmp: BitMask;
   /** Brightness shift per band of background brightness, and its histograms. */
@@ -162,7 +161,6 @@ class Scratch {
     const n = w * h;
     this.blurred = new Uint8Array(n);
     this.blurTmp = new Uint16Array(n);
-    this.mask = new Uint8Array(n);
     this.labels = new Int32Array(n);
     this.parent = new Int32Array(n + 1);
     this.compOf = new Int32Array(n + 1);
@@ -248,8 +246,8 @@ export class MotionDetector {
     const aBg = 1 - Math.exp(-dtS / o.backgroundTauS);
     const aFg = 1 - Math.exp(-dtS / o.stationaryTauS);
     const aNoise = 1 - Math.exp(-dtS / o.noiseTauS);
-    const mask = sc.mask;
-    const fg = foregroundAndLearn(img, bg, home, noise, shift, mask, aBg, aFg, aNoise, o.minDiff, o.noiseFactor, o.minNoise);
+    const bits = sc.bits;
+    const fg = foregroundAndLearn(img, bg, home, noise, shift, bits, aBg, aFg, aNoise, o.minDiff, o.noiseFactor, o.minNoise);
     this.lastFgFraction = fg / n;
     if (fg > o.globalChangeFraction * n) {
       this.restart(img.slice(), this.w, this.h, tMs, true);
@@ -257,10 +255,8 @@ export class MotionDetector {
     }
     this.lastState = 'running';
 
-    for (const r of o.ignoreRegions) clearRegion(mask, this.w, this.h, r);
-    // Opening then closing, on the mask packed to bits.
-    const bits = sc.bits;
-    bits.pack(mask);
+    for (const r of o.ignoreRegions) clearRegion(bits, r);
+    // Opening then closing.
     if (o.openRadiusPx > 0) {
       morphBits(bits, sc.bitsTmp, o.openRadiusPx, true);
       morphBits(bits, sc.bitsTmp, o.openRadiusPx, false);
@@ -383,9 +379,10 @@ export class MotionDetector {
 }
 
 /**
- * Steps 3, 4 and 6 of {@link MotionDetector.update} in one pass: marks the moving pixels in `mask` (0/1) and returns
- * their number, updating background, home and noise. Each pixel's update reads only its own values, so it follows
- * its foreground test at once; when the frame turns out to be a global change the caller discards the model anyway.
+ * Steps 3, 4 and 6 of {@link MotionDetector.update} in one pass: sets the moving pixels' bits in `bits` (all of
+ * its words are written) and returns their number, updating background, home and noise. Each pixel's update reads
+ * only its own values, so it follows its foreground test at once; when the frame turns out to be a global change the
+ * caller discards the model anyway.
  */
 function foregroundAndLearn(
   img: Uint8Array,
@@ -393,7 +390,7 @@ function foregroundAndLearn(
   home: Float32Array,
   noise: Float32Array,
   shift: Float32Array,
-  mask: Uint8Array,
+  bits: BitMask,
   aBg: number,
   aFg: number,
   aNoise: number,
@@ -401,46 +398,54 @@ function foregroundAndLearn(
   noiseFactor: number,
   minNoise: number,
 ): number {
+  const { w, h, stride, words } = bits;
   let fg = 0;
-  for (let i = 0; i < img.length; i++) {
-    const v = img[i]!;
-    let b = bg[i]!;
-    let sh = shift[b >> BAND_SHIFT]!;
-    const nz0 = noise[i]!;
-    const nThr = noiseFactor * nz0;
-    const thr = nThr > minDiff ? nThr : minDiff;
-    let d = Math.abs(v - b - sh);
-    let moving = false;
-    if (d > thr) {
-      if (Math.abs(v - home[i]! - sh) <= thr) {
-        // The old background is showing again (an object that stood long enough to be partly learned has left):
-        // take it back at once instead of reporting the half-learned object's ghost for `stationaryTauS`. The
-        // update below then starts from the stored (float32) value, in its own band.
-        const tb = v - sh;
-        b = Math.fround(tb < 0 ? 0 : tb > 255 ? 255 : tb);
-        sh = shift[b >> BAND_SHIFT]!;
-        d = Math.abs(v - b - sh);
-      } else moving = true;
-    }
-    if (moving) {
-      fg++;
-      mask[i] = 1;
-      // Hidden by an object, the background still takes the scene-wide light change (else a ghost appears
-      // when the object leaves after an exposure drift), and only slowly the object itself.
-      const nb = b + aBg * sh + aFg * (v - sh - b);
-      bg[i] = nb < 0 ? 0 : nb > 255 ? 255 : nb;
-      home[i] = home[i]! + aBg * sh;
-    } else {
-      mask[i] = 0;
-      const nb = Math.fround(b + aBg * (v - b));
-      bg[i] = nb;
-      home[i] = nb;
-      const nz = nz0 + aNoise * (d - nz0);
-      // max(nz, minNoise) without a branch: the noise of most pixels hovers at the floor, so that a branch (or
-      // Math.max, which V8 also compiles to branches) mispredicts about every other pixel, which cost more than all the
-      // rest of the loop. `lo` is 0 or 1 and both values are finite, so this is exact (x · 0 + y = y).
-      const lo = +(nz < minNoise);
-      noise[i] = lo * minNoise + (1 - lo) * nz;
+  let i = 0;
+  for (let y = 0; y < h; y++) {
+    for (let k = 0; k < stride; k++) {
+      const end = i + (w - (k << 5) < 32 ? w - (k << 5) : 32);
+      let word = 0;
+      for (let bit = 0; i < end; i++, bit++) {
+        const v = img[i]!;
+        let b = bg[i]!;
+        let sh = shift[b >> BAND_SHIFT]!;
+        const nz0 = noise[i]!;
+        const nThr = noiseFactor * nz0;
+        const thr = nThr > minDiff ? nThr : minDiff;
+        let d = Math.abs(v - b - sh);
+        let moving = false;
+        if (d > thr) {
+          if (Math.abs(v - home[i]! - sh) <= thr) {
+            // The old background is showing again (an object that stood long enough to be partly learned has left):
+            // take it back at once instead of reporting the half-learned object's ghost for `stationaryTauS`. The
+            // update below then starts from the stored (float32) value, in its own band.
+            const tb = v - sh;
+            b = Math.fround(tb < 0 ? 0 : tb > 255 ? 255 : tb);
+            sh = shift[b >> BAND_SHIFT]!;
+            d = Math.abs(v - b - sh);
+          } else moving = true;
+        }
+        if (moving) {
+          fg++;
+          word |= 1 << bit;
+          // Hidden by an object, the background still takes the scene-wide light change (else a ghost appears
+          // when the object leaves after an exposure drift), and only slowly the object itself.
+          const nb = b + aBg * sh + aFg * (v - sh - b);
+          bg[i] = nb < 0 ? 0 : nb > 255 ? 255 : nb;
+          home[i] = home[i]! + aBg * sh;
+        } else {
+          const nb = Math.fround(b + aBg * (v - b));
+          bg[i] = nb;
+          home[i] = nb;
+          const nz = nz0 + aNoise * (d - nz0);
+          // max(nz, minNoise) without a branch: the noise of most pixels hovers at the floor, so that a branch
+          // (or Math.max, which V8 also compiles to branches) mispredicts about every other pixel, which cost more
+          // than all the rest of the loop. `lo` is 0 or 1 and both values are finite, so this is exact (0 · x = 0).
+          const lo = +(nz < minNoise);
+          noise[i] = lo * minNoise + (1 - lo) * nz;
+        }
+      }
+      words[y * stride + k] = word;
     }
   }
   return fg;
@@ -527,12 +532,13 @@ function roundLut(div: number, r: number): Uint8Array | null {
 }
 
 /** Zeroes a region given as a box normalised to 0..1. */
-function clearRegion(mask: Uint8Array, w: number, h: number, r: Box): void {
+function clearRegion(mask: BitMask, r: Box): void {
+  const { w, h, stride, words } = mask;
   const x0 = clamp(Math.floor(r.x * w), 0, w);
   const x1 = clamp(Math.ceil((r.x + r.w) * w), 0, w);
   const y0 = clamp(Math.floor(r.y * h), 0, h);
   const y1 = clamp(Math.ceil((r.y + r.h) * h), 0, h);
-  for (let y = y0; y < y1; y++) mask.fill(0, y * w + x0, y * w + x1);
+  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) words[y * stride + (x >> 5)]! &= ~(1 << (x & 31));
 }
 
 function clamp(v: number, lo: number, hi: number): number {
