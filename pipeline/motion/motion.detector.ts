@@ -411,7 +411,7 @@ function foregroundAndLearn(
         let sh = shift[b >> BAND_SHIFT]!;
         const nz0 = noise[i]!;
         const nThr = noiseFactor * nz0;
-        const thr = nThr > minDiff ? nThr : minDiff;
+        const thr = Math.max(minDiff, nThr);
         let d = Math.abs(v - b - sh);
         let moving = false;
         if (d > thr) {
@@ -440,7 +440,8 @@ function foregroundAndLearn(
           const nz = nz0 + aNoise * (d - nz0);
           // max(nz, minNoise) without a branch: the noise of most pixels hovers at the floor, so that a branch
           // (or Math.max, which V8 also compiles to branches) mispredicts about every other pixel, which cost more
-          // than all the rest of the loop. `lo` is 0 or 1 and both values are finite, so this is exact (0 · x = 0).
+          // than all the rest of the loop. `lo` is 0 or 1: one product is a value itself, the other an exact zero
+          // (for any finite floor; nz is finite and not negative).
           const lo = +(nz < minNoise);
           noise[i] = lo * minNoise + (1 - lo) * nz;
         }
@@ -630,7 +631,7 @@ function medianOfBytes(a: Uint8Array): number {
   return 0;
 }
 
-/** Binary dilation with a (2r+1)² square, separable (running window counts); outside the image counts as 0. */
+/** Binary dilation with a (2r+1)² square (any non-zero byte is set); outside the image counts as 0. */
 export function dilate(mask: Uint8Array, w: number, h: number, r: number): Uint8Array {
   return morphBytes(mask, w, h, r, false);
 }
@@ -808,8 +809,9 @@ function labelBits(bits: BitMask, labels: Int32Array, parent: Int32Array, compOf
         word &= word - 1;
         const x = (k << 5) + bit;
         const i = y * w + x;
-        // A set N is already joined with any set W, NW and NE (each touches N and was visited after it or is N's own
-        // neighbour), so it alone decides. Without N, NW and W touch each other but not NE.
+        // A set N is already joined with any set NW, NE (its row neighbours) and W (diagonal to N): each was joined
+        // with N when the later of the two was labelled, so N alone decides. Without N, NW and W (one above the
+        // other) are joined already, NE is joined with neither.
         const n = y > 0 ? labels[i - w]! : 0;
         let l: number;
         if (n) l = n;
