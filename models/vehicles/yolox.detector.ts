@@ -9,7 +9,7 @@
 import { ort, loadOnnxModel, type OnnxModel } from '../runtime/onnx-session.js';
 import type { ModelLookupOptions } from '../catalogue/model-catalogue.js';
 import { decodeImageResized, type RgbImage } from '../image/rgb-image.js';
-import { letterbox, letterboxGeometry, letterboxInto, unletterboxBox, type LetterboxGeometry, type LetterboxOptions, type Letterboxed } from '../image/letterbox.js';
+import { letterboxGeometry, letterboxInto, unletterboxBox, type LetterboxGeometry, type LetterboxOptions, type Letterboxed } from '../image/letterbox.js';
 import { nmsPerClass } from '../detect/nms.js';
 import { OBJECT_CLASSES, type Detection, type ObjectClass } from '../../pipeline/domain.types.js';
 
@@ -131,6 +131,12 @@ export class YoloxDetector {
   private readonly grids = new Map<string, Float32Array>();
   private readonly maxBatch: number;
   private readonly pending: PendingRun[] = [];
+  /**
+   * Frame tensors (1.3 MB each at 416x256) and batch inputs are reused: allocating them per frame made garbage
+   * collection a tenth of a worker's CPU. A tensor goes back to the pool once copied into its batch (or run alone).
+   */
+  private readonly tensorPool = new Map<string, Float32Array[]>();
+  private readonly batchInputs = new Map<string, Float32Array>();
   private running = false;
 
   private constructor(
@@ -171,7 +177,8 @@ export class YoloxDetector {
       srcW = input.width;
       srcH = input.height;
       const shape = yoloxInputShape(srcW, srcH, opts.inputSize);
-      lb = letterbox(input, { ...TENSOR_LAYOUT, ...shape });
+      const geom = letterboxGeometry(srcW, srcH, { ...shape, align: 'top-left' });
+      lb = letterboxInto(input, geom, { ...TENSOR_LAYOUT, ...shape }, this.takeTensor(geom.width, geom.height));
     } else {
       let geom: LetterboxGeometry | undefined;
       const decoded = await decodeImageResized(input, (w, h) => {
@@ -181,7 +188,7 @@ export class YoloxDetector {
       decodeMs = performance.now() - t0;
       srcW = decoded.sourceWidth;
       srcH = decoded.sourceHeight;
-      lb = letterboxInto(decoded.image, geom!, { ...TENSOR_LAYOUT, width: geom!.width, height: geom!.height });
+      lb = letterboxInto(decoded.image, geom!, { ...TENSOR_LAYOUT, width: geom!.width, height: geom!.height }, this.takeTensor(geom!.width, geom!.height));
     }
     const t1 = performance.now();
     const { data, inferMs } = await this.infer(lb.tensor, lb.width, lb.height);
@@ -191,6 +198,21 @@ export class YoloxDetector {
     // inferMs is this frame's share of its batch's run; the rest of t2 - t1 was waiting for the model.
     this.lastTimings = { decodeMs, preprocessMs: t1 - t0 - decodeMs, inferMs, postprocessMs: t3 - t2 };
     return detections;
+  }
+
+  private takeTensor(width: number, height: number): Float32Array {
+    return this.tensorPool.get(`${width}x${height}`)?.pop() ?? new Float32Array(3 * width * height);
+  }
+
+  private releaseTensor(t: Float32Array, width: number, height: number): void {
+    const key = `${width}x${height}`;
+    let pool = this.tensorPool.get(key);
+    if (!pool) {
+      pool = [];
+      this.tensorPool.set(key, pool);
+    }
+    // Bounded: at most what one full batch and the frames preparing behind it hold at once.
+    if (pool.length < 2 * this.maxBatch + 4) pool.push(t);
   }
 
   /** Runs one prepared tensor, batched with whatever else is waiting for the model. */
@@ -229,8 +251,18 @@ export class YoloxDetector {
     let input: Float32Array;
     if (batch.length === 1) input = batch[0]!.tensor;
     else {
-      input = new Float32Array(batch.length * frameSize);
-      batch.forEach((p, i) => input.set(p.tensor, i * frameSize));
+      // One batch runs at a time, so one input buffer per shape serves every batch of that shape.
+      const key = `${width}x${height}`;
+      let buf = this.batchInputs.get(key);
+      if (!buf) {
+        buf = new Float32Array(this.maxBatch * frameSize);
+        this.batchInputs.set(key, buf);
+      }
+      input = buf.subarray(0, batch.length * frameSize);
+      batch.forEach((p, i) => {
+        input.set(p.tensor, i * frameSize);
+        this.releaseTensor(p.tensor, width, height);
+      });
     }
     try {
       const t0 = performance.now();
@@ -246,6 +278,8 @@ export class YoloxDetector {
       batch.forEach((p, i) => p.resolve({ data: all.subarray(i * per, (i + 1) * per), inferMs, batch: batch.length }));
     } catch (err) {
       for (const p of batch) p.reject(err);
+    } finally {
+      if (batch.length === 1) this.releaseTensor(batch[0]!.tensor, width, height);
     }
   }
 
