@@ -1,6 +1,6 @@
 /**
  * Offline analysis through the live stages: file (or RTSP URL) → frame source → in-process queue → the same detect
- * handler → in-process result channel → the same per-camera pipeline (reorder → tracker → lines) → memory.
+ * handler → in-process result channel → the same per-camera pipeline (reorder → tracker → lines → zone rules) → memory.
  * Needs no Redis, Postgres or S3.
  */
 import type { CameraConfig } from '../../pipeline/config/camera-config.schema.js';
@@ -22,6 +22,8 @@ export interface OfflineAnalysisOptions {
   input?: string;
   detector: ObjectDetector;
   source?: FrameSource;
+  /** Epoch ms of the recording's first frame (frame times are this + stream time). @default when analysis starts */
+  startTimeMs?: number;
   /** Stop after this much stream time (for live inputs). */
   maxDurationSeconds?: number;
   onProgress?: (p: { framesAnalysed: number; ptsMs: number }) => void;
@@ -53,7 +55,8 @@ export async function analyzeVideo(o: OfflineAnalysisOptions): Promise<OfflineAn
     frames,
     queue,
     results: channel,
-    stage: new CameraAnalysisStage(cam, epoch),
+    // The camera's zone rules run here as in the live owner: their signals reach `onFrame` (out.signals).
+    stage: new CameraAnalysisStage(cam, epoch, { zoneRules: cam.rules ?? [] }),
     sink,
     policy: 'wait',
     // Offline nothing is lost: a result can only be late because the machine is busy.
@@ -67,7 +70,12 @@ export async function analyzeVideo(o: OfflineAnalysisOptions): Promise<OfflineAn
   let frameCount = 0;
   let lastPts = 0;
   try {
-    for await (const f of source.frames(ac.signal)) {
+    let startedAt: number | null = null;
+    for await (const frame of source.frames(ac.signal)) {
+      // A file is read faster than real time: its frames are timed by the recording (stream time from the first
+      // frame), so that dwell times, crowd durations and crossing times mean the same as live.
+      startedAt ??= o.startTimeMs ?? frame.receivedAt;
+      const f = { ...frame, receivedAt: startedAt + frame.ptsMs };
       if (o.maxDurationSeconds !== undefined && f.ptsMs > o.maxDurationSeconds * 1000) break;
       frameCount++;
       lastPts = f.ptsMs;
