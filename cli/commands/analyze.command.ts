@@ -1,15 +1,18 @@
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseCameraConfig, parseCamerasConfigText } from '../../pipeline/config/camera-config.js';
 import type { CameraConfig } from '../../pipeline/config/camera-config.schema.js';
 import { UsageError, type CliCommand } from '../command.types.js';
 
-const USAGE = `ioc-vision analyze --input <video file or rtsp URL> (--config <cameras.yaml> [--camera <id>] | --line x1,y1,x2,y2 [--line …] [--fps N]) [--input-size N] [--max-seconds S] [--json]
+const USAGE = `ioc-vision analyze --input <video file or rtsp URL> (--config <cameras.yaml> [--camera <id>] | --line x1,y1,x2,y2 [--line …] [--fps N]) [--input-size N] [--max-seconds S] [--incidents] [--json]
 
 Runs the live stages (detect → track → count) over a file or stream in this process: no Redis, Postgres or S3.
 Lines are normalised 0..1 image coordinates; ids L1, L2, … in the order given. "forward" is a crossing from the
 left side to the right side of a line when looking from its first point towards its second.
-Prints one JSON object at the end with --json; progress goes to stderr.`;
+Zone rules of a camera from --config run too; --incidents adds what they raised ("incidents": type, zone, time,
+tracks, details), timed from the start of the recording. Prints one JSON object at the end with --json; progress
+goes to stderr.`;
 
 function parseLine(s: string, i: number): { id: string; points: [[number, number], [number, number]] } {
   const n = s.split(',').map((v) => Number(v.trim()));
@@ -29,18 +32,20 @@ async function cameraFrom(v: Record<string, string | string[] | boolean | undefi
       if (!cam) throw new UsageError(`--camera ${String(v.camera)}: not in ${file} (cameras: ${cams.map((c) => c.id).join(', ')})`);
     } else if (cams.length === 1) cam = cams[0];
     else throw new UsageError(`${file} names ${cams.length} cameras: pick one with --camera <id>`);
-    return {
-      ...cam!,
-      fps: num('fps') ?? cam!.fps,
-      inputSize: num('input-size') ?? cam!.inputSize,
-    };
+    const fps = num('fps') ?? cam!.fps;
+    const inputSize = num('input-size') ?? cam!.inputSize;
+    // The same bounds as the camera schema's.
+    if (!(fps > 0 && fps <= 30)) throw new UsageError('--fps must be > 0 and <= 30');
+    if (!(Number.isInteger(inputSize) && inputSize >= 160 && inputSize <= 1280 && inputSize % 32 === 0)) throw new UsageError('--input-size must be a multiple of 32 in 160..1280');
+    return { ...cam!, fps, inputSize };
   }
   const lines = ((v.line as string[] | undefined) ?? []).map(parseLine);
   if (!lines.length) throw new UsageError('give --config <file> or at least one --line x1,y1,x2,y2');
   return parseCameraConfig(
     {
       id: 'cli',
-      url: input,
+      // A bare file name is a path relative to where the command runs.
+      url: /^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? input : path.resolve(input),
       lines,
       ...(v.fps !== undefined ? { fps: num('fps') } : {}),
       ...(v['input-size'] !== undefined ? { inputSize: num('input-size') } : {}),
@@ -69,6 +74,7 @@ export const analyzeCommand: CliCommand = {
           'max-seconds': { type: 'string' },
           threads: { type: 'string' },
           json: { type: 'boolean', default: false },
+          incidents: { type: 'boolean', default: false },
         },
       });
     } catch (err) {
@@ -83,7 +89,10 @@ export const analyzeCommand: CliCommand = {
 
     const { YoloxDetector } = await import('../../models/vehicles/yolox.detector.js');
     const { analyzeVideo } = await import('../../workers/runtime/offline-analysis.js');
-    const detector = await YoloxDetector.create(v.threads ? { threads: Number(v.threads) } : {});
+    const threads = v.threads !== undefined ? Number(v.threads) : undefined;
+    if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 64)) throw new UsageError('--threads must be an integer 1..64');
+    const detector = await YoloxDetector.create(threads ? { threads } : {});
+    const raised: Array<{ type: string; zoneId: string | null; atSeconds: number; trackIds: string[]; details: Record<string, unknown> }> = [];
     const ac = new AbortController();
     const onSig = () => ac.abort();
     process.once('SIGINT', onSig);
@@ -95,6 +104,11 @@ export const analyzeCommand: CliCommand = {
       detector,
       signal: ac.signal,
       ...(maxSeconds !== undefined ? { maxDurationSeconds: maxSeconds } : {}),
+      onFrame: (fd, o) => {
+        for (const sig of o.signals ?? []) {
+          raised.push({ type: sig.type, zoneId: sig.zoneId ?? null, atSeconds: Math.round((sig.at - fd.capturedAt + fd.ptsMs) / 100) / 10, trackIds: sig.trackIds ?? [], details: sig.details });
+        }
+      },
       onProgress: ({ framesAnalysed, ptsMs }) => {
         const t = Date.now();
         if (t - lastReport < 1000) return;
@@ -110,6 +124,7 @@ export const analyzeCommand: CliCommand = {
       durationSeconds: result.durationSeconds,
       tracks: result.tracks,
       lines: result.lines,
+      ...(v.incidents ? { incidents: raised } : {}),
     };
     if (v.json) console.log(JSON.stringify(out));
     else {
@@ -118,6 +133,7 @@ export const analyzeCommand: CliCommand = {
         const cls = Object.entries(l.byClass).map(([k, n]) => `${k} ${n}`).join(', ');
         console.log(`  ${l.id}: ${l.total} (forward ${l.byDirection.forward}, backward ${l.byDirection.backward}${cls ? `; ${cls}` : ''})`);
       }
+      if (v.incidents) for (const i of raised) console.log(`  ${i.atSeconds} s: ${i.type}${i.zoneId ? ` in ${i.zoneId}` : ''} (${i.trackIds.length} track(s))`);
     }
     return 0;
   },
