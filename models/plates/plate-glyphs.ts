@@ -11,7 +11,7 @@
  * components do not explain most of the characters (a broken binarisation must not eat a plate).
  */
 import type { RgbImage } from '../image/rgb-image.js';
-import { otsuThresholdOfHistogram } from './plate-rows.splitter.js';
+import { centralInkLevel } from './plate-rows.splitter.js';
 
 /** A connected ink component, bounds inclusive, in crop pixels. */
 export interface GlyphBox {
@@ -99,20 +99,7 @@ export function analyzeGlyphs(gray: GrayImage): GlyphAnalysis {
  * be the vehicle or the plate frame): Otsu's level, and the class with fewer pixels is the ink.
  */
 export function inkMask(gray: ArrayLike<number>, width: number, height: number): Uint8Array {
-  const hist = new Float64Array(256);
-  const cx0 = Math.floor(width * 0.1);
-  const cx1 = Math.max(cx0 + 1, Math.ceil(width * 0.9));
-  const cy0 = Math.floor(height * 0.15);
-  const cy1 = Math.max(cy0 + 1, Math.ceil(height * 0.85));
-  for (let y = cy0; y < cy1; y++) for (let x = cx0; x < cx1; x++) hist[gray[y * width + x]!]!++;
-  const thr = otsuThresholdOfHistogram(hist);
-  let dark = 0;
-  let total = 0;
-  for (let v = 0; v < 256; v++) {
-    total += hist[v]!;
-    if (v <= thr) dark += hist[v]!;
-  }
-  const inkIsDark = dark / Math.max(1, total) < 0.5;
+  const { thr, inkIsDark } = centralInkLevel(gray, width, height, 0.1);
   const mask = new Uint8Array(width * height);
   for (let i = 0; i < mask.length; i++) mask[i] = gray[i]! <= thr === inkIsDark ? 1 : 0;
   return mask;

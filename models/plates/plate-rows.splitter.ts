@@ -54,15 +54,14 @@ export function otsuThresholdOfHistogram(hist: ArrayLike<number>): number {
 }
 
 /**
- * Per-row share of ink pixels; dark-on-light and light-on-dark plates both work. Threshold (Otsu) and polarity come
- * from the central area: a crop's border may be the vehicle, darker or lighter than the plate, and text covers well
- * under half of a plate, so ink is the minority class there.
+ * Otsu level of the central area (`marginX` of the width and 15 % of the height left out on each side) and the ink's
+ * polarity: the class with fewer pixels there is the ink (text covers well under half of a plate).
  */
-export function inkRowProfile(gray: ArrayLike<number>, width: number, height: number): Float64Array {
-  const cx0 = Math.floor(width * 0.15);
-  const cx1 = Math.ceil(width * 0.85);
+export function centralInkLevel(gray: ArrayLike<number>, width: number, height: number, marginX: number): { thr: number; inkIsDark: boolean } {
+  const cx0 = Math.floor(width * marginX);
+  const cx1 = Math.max(cx0 + 1, Math.ceil(width * (1 - marginX)));
   const cy0 = Math.floor(height * 0.15);
-  const cy1 = Math.ceil(height * 0.85);
+  const cy1 = Math.max(cy0 + 1, Math.ceil(height * 0.85));
   const hist = new Float64Array(256);
   for (let y = cy0; y < cy1; y++) for (let x = cx0; x < cx1; x++) hist[gray[y * width + x]!]!++;
   const thr = otsuThresholdOfHistogram(hist);
@@ -72,7 +71,16 @@ export function inkRowProfile(gray: ArrayLike<number>, width: number, height: nu
     total += hist[v]!;
     if (v <= thr) dark += hist[v]!;
   }
-  const inkIsDark = dark / Math.max(1, total) < 0.5;
+  return { thr, inkIsDark: dark / Math.max(1, total) < 0.5 };
+}
+
+/**
+ * Per-row share of ink pixels; dark-on-light and light-on-dark plates both work. Threshold (Otsu) and polarity come
+ * from the central area: a crop's border may be the vehicle, darker or lighter than the plate, and text covers well
+ * under half of a plate, so ink is the minority class there.
+ */
+export function inkRowProfile(gray: ArrayLike<number>, width: number, height: number): Float64Array {
+  const { thr, inkIsDark } = centralInkLevel(gray, width, height, 0.15);
   // Ignore a margin at the sides, where plate frames and screws add ink to every row.
   const x0 = Math.floor(width * 0.05);
   const x1 = Math.ceil(width * 0.95);
