@@ -68,7 +68,7 @@ const person = (x: number): Detection => ({ cls: 'person', score: 0.9, box: { x,
  * JPEG in the frame store) and the stage output carrying the signal.
  */
 async function raise(camera: CameraConfig, frames: MemoryFrameStore): Promise<{ fd: FrameDetections; out: StageOutput; signal: IncidentSignal }> {
-  const stage = new CameraAnalysisStage(camera, 'e1', { zoneRules: camera.rules ?? [] });
+  const stage = new CameraAnalysisStage(camera, 'e1');
   const t0 = Date.now();
   for (let seq = 0; seq < 30; seq++) {
     const frameKey = await frames.put({ cameraId: camera.id, epoch: 'e1', seq }, jpeg, 60_000);

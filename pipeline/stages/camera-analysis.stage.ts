@@ -24,9 +24,8 @@ export interface CameraAnalysisStageOptions {
    */
   crossClassDuplicateIou?: number;
   /**
-   * Zone rules (intrusion, loitering, crowding) on the camera's zones, run on every frame's active and lost tracks.
-   * Explicit on purpose: pipeline/zones/zone-rules.stage.ts can run the same rules outside this stage, and a rule
-   * must run in one place only. @default none
+   * Zone rules (intrusion, loitering, crowding) on the camera's zones, run on every frame's active and lost tracks:
+   * the one place rules run, live and offline. @default the camera's `rules`
    */
   zoneRules?: readonly ZoneRuleConfig[];
 }
@@ -67,7 +66,7 @@ export class CameraAnalysisStage {
   ) {
     const referencePoint = opts.referencePoint ?? 'bottom-center';
     this.crossClassIou = opts.crossClassDuplicateIou ?? 0.7;
-    const zoneRules = opts.zoneRules ?? [];
+    const zoneRules = opts.zoneRules ?? camera.rules ?? [];
     this.zones = zoneRules.length ? new ZoneRuleEngine({ cameraId: camera.id, zones: camera.zones, rules: zoneRules }) : null;
     this.tracker = new ByteTracker({ ...opts.tracker, referencePoint, idPrefix: `${camera.id}:${epoch}` });
     // Real geometry is set on the first frame, once its size is known.

@@ -75,8 +75,8 @@ export async function runIngestRoot(o: IngestRootOptions): Promise<void> {
       frames,
       queue,
       results,
-      // The zone rules run here, inside the camera's ordered stage (frames in order), and nowhere else.
-      stage: new CameraAnalysisStage(camera, epoch, { zoneRules: camera.rules ?? [] }),
+      // The camera's zone rules run inside its ordered stage (frames in order), and nowhere else.
+      stage: new CameraAnalysisStage(camera, epoch),
       sink,
       policy: 'drop-oldest',
       frameTtlMs: s.frameTtlMs,

@@ -56,7 +56,7 @@ export async function analyzeVideo(o: OfflineAnalysisOptions): Promise<OfflineAn
     queue,
     results: channel,
     // The camera's zone rules run here as in the live owner: their signals reach `onFrame` (out.signals).
-    stage: new CameraAnalysisStage(cam, epoch, { zoneRules: cam.rules ?? [] }),
+    stage: new CameraAnalysisStage(cam, epoch),
     sink,
     policy: 'wait',
     // Offline nothing is lost: a result can only be late because the machine is busy.
